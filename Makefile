@@ -1,0 +1,50 @@
+# The two commands of the quick start: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 0.0.0.0
+PORT ?= 5000
+
+.PHONY: run dev test test-sqlite test-postgres bench lint install
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+instance/.ready: $(VENV)/.installed
+	$(FLASK) init-db
+	touch $@
+
+run: install
+	$(FLASK) init-db
+	$(FLASK) demo
+	$(VENV)/bin/gunicorn --worker-class gthread --workers 2 --threads 8 \
+		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
+
+dev: install
+	$(FLASK) init-db
+	$(FLASK) demo
+	$(FLASK) run --debug --host $(HOST) --port $(PORT)
+
+# Every test, on SQLite, then again on a throwaway PostgreSQL cluster started by the test run.
+test: install
+	$(PY) tests/system_deps.py
+	$(PY) -m pytest
+	$(PY) tests/pg_cluster.py $(PY) -m pytest -p no:cacheprovider
+
+test-sqlite: install
+	$(PY) -m pytest
+
+test-postgres: install
+	$(PY) tests/pg_cluster.py $(PY) -m pytest -p no:cacheprovider
+
+bench: install
+	$(PY) bench/run.py
+
+lint: install
+	$(VENV)/bin/ruff check .

@@ -1,0 +1,1 @@
+"""The CMS: page model, Markdown rendering and sanitising, ready-made modules, default pages."""

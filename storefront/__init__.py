@@ -1,0 +1,51 @@
+"""The storefront application factory. Nothing happens at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        static_folder=None,
+    )
+    from storefront import config
+
+    config.load(app, test_config)
+
+    from flask_wtf.csrf import CSRFProtect
+
+    from storefront import auth, cli, errors, routing, security, themes
+    from storefront.db import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    CSRFProtect(app)
+    auth.init_app(app)
+    themes.init_app(app)
+    security.init_app(app)
+    routing.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from cms_pages.panel import bp as cms_panel_bp
+    from storefront.admin import bp as admin_bp
+    from storefront.panel import bp as panel_bp
+    from storefront.platform import bp as platform_bp
+    from storefront.site import bp as site_bp
+    from widgets import bp as frames_bp
+
+    app.register_blueprint(platform_bp)
+    app.register_blueprint(panel_bp)
+    app.register_blueprint(cms_panel_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(frames_bp)
+    app.register_blueprint(site_bp)
+    return app

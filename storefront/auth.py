@@ -1,0 +1,101 @@
+"""Logins. Staff and platform admins log in on the platform host only; the loader refuses a staff
+session anywhere else, and panel routes check the member's role for the partner in the URL."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import Flask, abort, g, redirect, request, url_for
+from flask_login import LoginManager, current_user
+from sqlalchemy import select
+
+from storefront.db import db
+from storefront.models import Membership, Partner, User
+from storefront.tenancy import enter_tenant
+
+login_manager = LoginManager()
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def check_password(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        return False
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    kind, _, raw_id = user_id.partition(":")
+    if kind != "staff" or not raw_id.isdigit() or g.get("site") is not None:
+        return None
+    user = db.session.get(User, int(raw_id))
+    return user if user is not None and user.active else None
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    if g.get("site") is not None:
+        abort(404)
+    return redirect(url_for("platform.login", next=request.full_path))
+
+
+def admin_required(view):
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return _unauthorized()
+        if not current_user.is_platform_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def panel_route(role: str = "editor"):
+    """For /panel/<slug>/… views: load the partner for a member with at least `role`, else 403/404.
+
+    Sets g.partner and g.membership and scopes the rest of the request to that partner.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(slug: str, *args, **kwargs):
+            if not current_user.is_authenticated:
+                return _unauthorized()
+            partner = db.session.scalar(select(Partner).where(Partner.slug == slug))
+            if partner is None:
+                abort(404)
+            membership = db.session.scalar(
+                select(Membership).where(
+                    Membership.partner_id == partner.id, Membership.user_id == current_user.id
+                )
+            )
+            if membership is None:
+                # Platform admins may look into any partner's panel, as its owner.
+                if not current_user.is_platform_admin:
+                    abort(404)
+                membership = Membership(partner_id=partner.id, user_id=current_user.id, role="owner")
+            if not membership.allows(role):
+                abort(403)
+            g.partner = partner
+            g.membership = membership
+            enter_tenant(partner.id)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"

@@ -1,0 +1,64 @@
+"""Demo data: a platform admin and two partners that look clearly different. Idempotent."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storefront.db import db
+from storefront.models import Partner
+from storefront.services import partners
+from storefront.services.users import ensure_user
+from storefront.tenancy import partner_url, platform_url
+
+ADMIN = ("admin@example.com", "demo-admin-pass")
+PARTNERS = [
+    {
+        "slug": "acme",
+        "name": "Acme Hosting",
+        "owner": ("owner@acme.example.com", "demo-acme-pass"),
+        "theme": "classic",
+        "palette": {"primary": "#1f4fa3", "accent": "#f2a900", "background": "#ffffff",
+                    "surface": "#f1f5fb", "text": "#1b2433", "header": "#1f4fa3",
+                    "header_text": "#ffffff", "link": "#1f4fa3", "button": "#f2a900",
+                    "button_text": "#1b2433"},
+    },
+    {
+        "slug": "globex",
+        "name": "Globex Domains",
+        "owner": ("owner@globex.example.com", "demo-globex-pass"),
+        "theme": "minimal",
+        "palette": {"primary": "#0b6e4f", "accent": "#c0392b", "background": "#fbfaf5",
+                    "surface": "#ffffff", "text": "#222222", "header": "#fbfaf5",
+                    "header_text": "#0b6e4f", "link": "#0b6e4f", "button": "#0b6e4f",
+                    "button_text": "#ffffff"},
+    },
+]
+
+
+def load_demo() -> list[str]:
+    lines = [f"Platform:        {platform_url('/')}"]
+    admin = ensure_user(ADMIN[0], password=None, admin=True)
+    if not admin.password_hash:
+        ensure_user(ADMIN[0], password=ADMIN[1], admin=True)
+    lines.append(f"Platform admin:  {ADMIN[0]} / {ADMIN[1]}  ({platform_url('/admin/')})")
+    for spec in PARTNERS:
+        partner = db.session.scalar(select(Partner).where(Partner.slug == spec["slug"]))
+        if partner is None:
+            partner = partners.create_partner(spec["slug"], spec["name"])
+            partner.theme = spec["theme"]
+            partner.palette = spec["palette"]
+            owner = ensure_user(spec["owner"][0], password=spec["owner"][1], name="Demo owner")
+            partners.add_member(partner, owner, "owner")
+            _decorate(partner)
+        lines.append(
+            f"{spec['name']:<16} {partner_url(partner)}  panel: {spec['owner'][0]} / {spec['owner'][1]}"
+        )
+    db.session.flush()
+    return lines
+
+
+def _decorate(partner: Partner) -> None:
+    """Partner-specific demo content (logos, ads, pages): filled in by the branding and CMS code."""
+    from storefront.demo_content import decorate
+
+    decorate(partner)

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_user, logout_user
+
+from storefront.auth import check_password
+from storefront.db import db
+from storefront.platform.forms import ApplicationForm, LoginForm, SetPasswordForm
+from storefront.services import applications, domains, partners
+from storefront.services.errors import InvalidInput
+from storefront.services.users import find_user
+from storefront.forms import add_error
+
+bp = Blueprint("platform", __name__)
+
+
+def platform_home():
+    form = ApplicationForm()
+    if form.validate_on_submit():
+        try:
+            applications.submit(form.data)
+        except InvalidInput as error:
+            add_error(form, error.field, error.message)
+        else:
+            db.session.commit()
+            return render_template("platform/applied.html", email=form.email.data)
+    return render_template("platform/home.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = find_user(form.email.data)
+        if user and user.active and check_password(user.password_hash, form.password.data):
+            login_user(user)
+            db.session.commit()
+            target = request.args.get("next", "")
+            if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+                target = url_for("admin.index" if user.is_platform_admin else "panel.index")
+            return redirect(target)
+        form.form_errors.append("Wrong e-mail or password.")
+    return render_template("platform/login.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    return redirect(url_for("platform.login"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    invitation = partners.find_invitation(token)
+    if invitation is None:
+        abort(404)
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = partners.accept_invitation(invitation, form.name.data, form.password.data)
+        except InvalidInput as error:
+            add_error(form, error.field, error.message)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Welcome! Your password is set.")
+            return redirect(url_for("panel.index"))
+    return render_template("platform/invite.html", form=form, invitation=invitation)
+
+
+@bp.route("/.well-known/storefront/tls-allowed")
+def tls_allowed():
+    """Caddy's on-demand TLS "ask": 200 only for a verified partner domain; no DNS work."""
+    if domains.is_verified_host(request.args.get("domain", "")):
+        return "ok", 200, {"Content-Type": "text/plain"}
+    return "no", 404, {"Content-Type": "text/plain"}

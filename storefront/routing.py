@@ -1,0 +1,56 @@
+"""Which host serves what: the platform host, a partner's storefront hosts, or nothing at all.
+
+Every request passes `gate()` first. An unknown or malformed host gets a neutral 404 that names no
+partner; a suspended partner's hosts answer "temporarily unavailable"; a partner's non-primary
+domains redirect (301) to its primary one, except for frames and assets, which serve on every host.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, abort, g, redirect, request
+
+from storefront.tenancy import enter_tenant, partner_url, resolve_host
+
+# Blueprints that exist only on the platform host, and ones that exist only on partner hosts.
+PLATFORM_ONLY = {"platform", "panel", "cms_panel", "admin"}
+STOREFRONT_ONLY = {"site", "frames"}
+SERVED_ON_EVERY_PARTNER_HOST = {"frames", "site.asset"}
+
+
+def gate():
+    match = resolve_host(request.headers.get("Host"))
+    if match is None:
+        g.neutral = True
+        abort(404)
+    blueprint = request.blueprint
+    if match.site is None:
+        if blueprint in STOREFRONT_ONLY:
+            abort(404)
+        return None
+    site = match.site
+    g.site = site
+    enter_tenant(site.partner_id)
+    if site.suspended:
+        g.neutral = True
+        abort(503)
+    if blueprint in PLATFORM_ONLY:
+        abort(404)
+    if not match.is_primary and not (
+        blueprint in SERVED_ON_EVERY_PARTNER_HOST or request.endpoint in SERVED_ON_EVERY_PARTNER_HOST
+    ):
+        path = request.full_path if request.query_string else request.path
+        return redirect(partner_url(site, path), code=301)
+    return None
+
+
+def home():
+    """`/` is the platform's page on the platform host and the storefront's home elsewhere."""
+    from storefront.platform.views import platform_home
+    from storefront.site.views import storefront_home
+
+    return storefront_home() if g.get("site") else platform_home()
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(gate)
+    app.add_url_rule("/", "home", home, methods=["GET", "POST"])

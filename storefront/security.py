@@ -1,0 +1,87 @@
+"""Security headers, the frame policy and cookie flags: set here, in one place, for every response.
+
+A view that serves a frame sets `g.frame_ancestors` to the partner's allowed origins; every other
+response forbids framing (`frame-ancestors 'none'` and `X-Frame-Options: DENY`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+
+from flask import Flask, Response, g, request
+from flask.sessions import SecureCookieSessionInterface
+
+
+def csp_nonce() -> str:
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(16)
+    return g.csp_nonce
+
+
+def allow_framing_by(origins: list[str] | tuple[str, ...]) -> None:
+    g.frame_ancestors = tuple(origins)
+
+
+def _set_headers(response: Response) -> Response:
+    nonce = g.get("csp_nonce")
+    source = f" 'nonce-{nonce}'" if nonce else ""
+    ancestors = g.get("frame_ancestors")
+    frame_policy = " ".join(ancestors) if ancestors else "'none'"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; "
+        f"script-src 'self'{source}; "
+        f"style-src 'self'{source}; "
+        "img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; "
+        f"frame-ancestors {frame_policy}"
+    )
+    if not ancestors:
+        response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+    if request.is_secure:
+        response.headers["Strict-Transport-Security"] = "max-age=31536000"
+    return response
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Session cookies are host-only, HttpOnly, SameSite=Lax, and Secure whenever served over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return request.is_secure or super().get_cookie_secure(app)
+
+
+class TrustedProxies:
+    """Honour X-Forwarded-Host/-Proto/-For only when the peer is one of TRUSTED_PROXIES."""
+
+    def __init__(self, wsgi_app, networks: list) -> None:
+        self.wsgi_app = wsgi_app
+        self.networks = networks
+
+    def __call__(self, environ, start_response):
+        for name in ("HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_FOR"):
+            value = environ.pop(name, None)
+            if value and self._trusted(environ.get("REMOTE_ADDR", "")):
+                value = value.split(",")[0].strip()
+                if name == "HTTP_X_FORWARDED_HOST":
+                    environ["HTTP_HOST"] = value
+                elif name == "HTTP_X_FORWARDED_PROTO" and value in ("http", "https"):
+                    environ["wsgi.url_scheme"] = value
+                elif name == "HTTP_X_FORWARDED_FOR":
+                    environ["REMOTE_ADDR"] = value
+        return self.wsgi_app(environ, start_response)
+
+    def _trusted(self, addr: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(addr)
+        except ValueError:
+            return False
+        return any(ip in net for net in self.networks)
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    app.after_request(_set_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
+    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["TRUSTED_PROXY_NETWORKS"])

@@ -1,0 +1,1 @@
+"""Services: typed functions that change data. They take the partner first, flush, never commit."""

@@ -1,0 +1,256 @@
+"""Tenancy: which partner a request belongs to, and the scoped getters every partner query uses.
+
+- `resolve_host(host)` normalises the Host header and finds the platform or one partner with one
+  indexed query, memoised on the request (`g.host_match`) and cached per process for a few seconds.
+  The cache is cleared in this process whenever a partner-owned row is committed.
+- `get_for_partner(Model, id, partner_id)` and `scoped(Model, partner_id)` name their tenant.
+- While `g.tenant_id` is set, a `with_loader_criteria` backstop adds `partner_id = tenant` to every
+  ORM select of a partner-owned model, so a forgotten filter cannot leak another partner's rows.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import idna
+from flask import abort, current_app, g, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, aliased, with_loader_criteria
+
+from storefront.db import db
+from storefront.models import Partner, PartnerDomain, PartnerOwned
+
+M = TypeVar("M")
+
+_HOST_CHARS = re.compile(r"^[a-z0-9.\-]+$")
+_CACHE_LIMIT = 50_000
+
+
+@dataclass(frozen=True)
+class Site:
+    """A partner as its storefront needs it: cached per process, never an ORM object."""
+
+    partner_id: int
+    slug: str
+    name: str
+    suspended: bool
+    theme: str
+    palette: tuple[tuple[str, str], ...]
+    logo_sha: str | None
+    favicon_sha: str | None
+    primary_host: str
+    frame_origins: tuple[str, ...]
+    contact_email: str
+    contact_phone: str
+    contact_address: str
+
+
+@dataclass(frozen=True)
+class HostMatch:
+    site: Site | None  # None: the platform host
+    host: str
+    is_primary: bool = True
+
+
+def normalise_host(raw: str | None) -> str | None:
+    """Lower case, no port, no trailing dot, IDN as punycode; None when it cannot be a host name."""
+    if not raw or len(raw) > 300:
+        return None
+    host = raw.strip().lower()
+    if host.startswith("["):  # an IPv6 literal, never a storefront
+        return None
+    if host.count(":") == 1:
+        host, port = host.split(":")
+        if not port.isdigit():
+            return None
+    host = host.rstrip(".")
+    if not host or "@" in host or any(c in host for c in "\r\n\t /\\"):
+        return None
+    if not host.isascii() or "xn--" in host:
+        try:
+            host = idna.encode(host, uts46=True).decode("ascii")
+        except idna.IDNAError:
+            return None
+    if not _HOST_CHARS.match(host) or len(host) > 253 or ".." in host:
+        return None
+    return host
+
+
+def raw_host(slug: str) -> str:
+    return f"{slug}.{current_app.config['PLATFORM_DOMAIN']}"
+
+
+def public_url(host: str, path: str = "/") -> str:
+    """An absolute URL on one of our hosts, for e-mails: never built from the request."""
+    cfg = current_app.config
+    port = str(cfg.get("PUBLIC_PORT") or "")
+    suffix = f":{port}" if port and port not in ("80", "443") else ""
+    return f"{cfg['PUBLIC_SCHEME']}://{host}{suffix}{path}"
+
+
+def platform_url(path: str = "/") -> str:
+    return public_url(current_app.config["PLATFORM_DOMAIN"], path)
+
+
+def partner_url(partner: Partner | Site, path: str = "/") -> str:
+    host = partner.primary_host if isinstance(partner, Site) else primary_host_of(partner)
+    return public_url(host, path)
+
+
+def primary_host_of(partner: Partner) -> str:
+    for domain in partner.domains:
+        if domain.is_primary and domain.is_verified:
+            return domain.host
+    return raw_host(partner.slug)
+
+
+# --- host resolution -------------------------------------------------------------------------
+
+_host_cache: dict[str, tuple[float, HostMatch | None]] = {}
+_partner_cache: dict[tuple[int, str], tuple[float, Any]] = {}
+
+
+def resolve_host(raw: str | None) -> HostMatch | None:
+    if "host_match" in g:
+        return g.host_match
+    host = normalise_host(raw)
+    match = _resolve_cached(host) if host else None
+    g.host_match = match
+    return match
+
+
+def _resolve_cached(host: str) -> HostMatch | None:
+    platform = current_app.config["PLATFORM_DOMAIN"]
+    if host == platform:
+        return HostMatch(site=None, host=host)
+    now = time.monotonic()
+    hit = _host_cache.get(host)
+    if hit and hit[0] > now:
+        return hit[1]
+    match = _lookup(host, platform)
+    if len(_host_cache) >= _CACHE_LIMIT:
+        _host_cache.clear()
+    _host_cache[host] = (now + current_app.config["HOST_CACHE_SECONDS"], match)
+    return match
+
+
+def _lookup(host: str, platform: str) -> HostMatch | None:
+    primary = aliased(PartnerDomain)
+    query = (
+        select(Partner, primary.host)
+        .outerjoin(
+            primary,
+            (primary.partner_id == Partner.id)
+            & primary.is_primary
+            & primary.verified_at.is_not(None),
+        )
+        .limit(1)
+    )
+    suffix = "." + platform
+    if host.endswith(suffix) and "." not in host[: -len(suffix)]:
+        query = query.where(Partner.slug == host[: -len(suffix)])
+    else:
+        query = query.join(PartnerDomain, PartnerDomain.partner_id == Partner.id).where(
+            PartnerDomain.host == host, PartnerDomain.verified_at.is_not(None)
+        )
+    row = db.session.execute(query).first()
+    if row is None:
+        return None
+    partner, primary_host = row
+    site = site_of(partner, primary_host or raw_host(partner.slug))
+    return HostMatch(site=site, host=host, is_primary=site.primary_host == host)
+
+
+def site_of(partner: Partner, primary_host: str) -> Site:
+    return Site(
+        partner_id=partner.id,
+        slug=partner.slug,
+        name=partner.name,
+        suspended=partner.is_suspended,
+        theme=partner.theme,
+        palette=tuple(sorted((partner.palette or {}).items())),
+        logo_sha=partner.logo_sha,
+        favicon_sha=partner.favicon_sha,
+        primary_host=primary_host,
+        frame_origins=tuple(partner.frame_origins or ()),
+        contact_email=partner.contact_email,
+        contact_phone=partner.contact_phone,
+        contact_address=partner.contact_address,
+    )
+
+
+def partner_cached(partner_id: int, key: str, load: Callable[[], Any], seconds: float = 10) -> Any:
+    """A per-process cache of things a storefront shows (menu, ads, pages), cleared on change."""
+    now = time.monotonic()
+    hit = _partner_cache.get((partner_id, key))
+    if hit and hit[0] > now:
+        return hit[1]
+    value = load()
+    if len(_partner_cache) >= _CACHE_LIMIT:
+        _partner_cache.clear()
+    _partner_cache[(partner_id, key)] = (now + seconds, value)
+    return value
+
+
+def clear_caches() -> None:
+    _host_cache.clear()
+    _partner_cache.clear()
+
+
+# --- scoped getters --------------------------------------------------------------------------
+
+
+def scoped(model: type[M], partner_id: int):
+    return select(model).where(model.partner_id == partner_id)
+
+
+def get_for_partner(model: type[M], object_id: Any, partner_id: int) -> M:
+    """The partner's object with this id, or 404: never another partner's."""
+    try:
+        object_id = int(object_id)
+    except (TypeError, ValueError):
+        abort(404)
+    obj = db.session.scalar(scoped(model, partner_id).where(model.id == object_id))
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def enter_tenant(partner_id: int) -> None:
+    """From here on, this request sees only this partner's rows."""
+    g.tenant_id = partner_id
+
+
+# --- the ORM backstop and cache invalidation -------------------------------------------------
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_to_tenant(state) -> None:
+    if not state.is_select or not has_app_context():
+        return
+    tenant_id = g.get("tenant_id")
+    if tenant_id is None:
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(
+            PartnerOwned, lambda cls: cls.partner_id == tenant_id, include_aliases=True
+        )
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _note_partner_changes(session: Session, _ctx) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Partner | PartnerOwned):
+            session.info["partner_data_changed"] = True
+            return
+
+
+@event.listens_for(Session, "after_commit")
+def _invalidate(session: Session) -> None:
+    if session.info.pop("partner_data_changed", False):
+        clear_caches()
