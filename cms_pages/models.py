@@ -5,8 +5,7 @@ from datetime import datetime
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storefront.db import db, utcnow
-from storefront.models.partner import PartnerOwned
+from storefront.db import PartnerOwned, db, utcnow
 
 
 class Page(PartnerOwned, db.Model):

@@ -98,4 +98,8 @@ def panel_route(role: str = "editor"):
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    # flask-login loads the user for every template; a lazy proxy spares anonymous storefront pages.
+    processors = app.template_context_processors[None]
+    processors[:] = [p for p in processors if p.__name__ != "_user_context_processor"]
+    app.jinja_env.globals["current_user"] = current_user
     login_manager.session_protection = "basic"

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import ForeignKey, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -31,3 +31,11 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+class PartnerOwned:
+    """Mixin for every table that belongs to one partner; tenancy scopes queries on it."""
+
+    @declared_attr
+    def partner_id(cls) -> Mapped[int]:
+        return mapped_column(ForeignKey("partner.id", ondelete="CASCADE"), index=True)

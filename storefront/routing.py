@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, abort, g, redirect, request
 
+from storefront import page_cache
 from storefront.tenancy import enter_tenant, partner_url, resolve_host
 
 # Blueprints that exist only on the platform host, and ones that exist only on partner hosts.
@@ -40,7 +41,7 @@ def gate():
     ):
         path = request.full_path if request.query_string else request.path
         return redirect(partner_url(site, path), code=301)
-    return None
+    return page_cache.lookup(site.partner_id)
 
 
 def home():
@@ -53,4 +54,5 @@ def home():
 
 def init_app(app: Flask) -> None:
     app.before_request(gate)
+    app.after_request(page_cache.store)
     app.add_url_rule("/", "home", home, methods=["GET", "POST"])

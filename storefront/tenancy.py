@@ -185,15 +185,24 @@ def site_of(partner: Partner, primary_host: str) -> Site:
 
 def partner_cached(partner_id: int, key: str, load: Callable[[], Any], seconds: float = 10) -> Any:
     """A per-process cache of things a storefront shows (menu, ads, pages), cleared on change."""
-    now = time.monotonic()
+    value = partner_cached_get(partner_id, key)
+    if value is None:
+        value = load()
+        partner_cached_put(partner_id, key, value, seconds)
+    return value
+
+
+def partner_cached_get(partner_id: int, key: str) -> Any:
     hit = _partner_cache.get((partner_id, key))
-    if hit and hit[0] > now:
+    if hit and hit[0] > time.monotonic():
         return hit[1]
-    value = load()
+    return None
+
+
+def partner_cached_put(partner_id: int, key: str, value: Any, seconds: float = 10) -> None:
     if len(_partner_cache) >= _CACHE_LIMIT:
         _partner_cache.clear()
-    _partner_cache[(partner_id, key)] = (now + seconds, value)
-    return value
+    _partner_cache[(partner_id, key)] = (time.monotonic() + seconds, value)
 
 
 def clear_caches() -> None:

@@ -67,7 +67,10 @@ class HostClient(FlaskClient):
     def open(self, *args, **kwargs):
         headers = dict(kwargs.pop("headers", None) or {})
         headers.setdefault("Host", self.host)
-        return super().open(*args, headers=headers, **kwargs)
+        # Each request gets its own app context (fresh `g`, own DB session), as in production,
+        # instead of sharing the test's.
+        with self.application.app_context():
+            return super().open(*args, headers=headers, **kwargs)
 
 
 @pytest.fixture

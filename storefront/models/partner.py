@@ -4,20 +4,12 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storefront.db import db, utcnow
+from storefront.db import PartnerOwned, db, utcnow
 
 # Team roles, weakest first: a role may do everything the roles before it may.
 ROLES = ("editor", "admin", "owner")
-
-
-class PartnerOwned:
-    """Mixin for every table that belongs to one partner; tenancy scopes queries on it."""
-
-    @declared_attr
-    def partner_id(cls) -> Mapped[int]:
-        return mapped_column(ForeignKey("partner.id", ondelete="CASCADE"), index=True)
 
 
 class Partner(db.Model):
