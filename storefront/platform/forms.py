@@ -4,15 +4,38 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
 
 class ApplicationForm(FlaskForm):
-    company_name = StringField("Company name", validators=[DataRequired(), Length(max=120)])
-    contact_name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    company_name = StringField(
+        "Company name",
+        validators=[DataRequired("Please give your company's name."), Length(max=120)],
+    )
+    contact_name = StringField(
+        "Your name", validators=[DataRequired("Please give your name."), Length(max=120)]
+    )
+    email = EmailField(
+        "E-mail",
+        validators=[
+            DataRequired("Please give an e-mail address we can answer to."),
+            Email("That e-mail address is not valid."),
+            Length(max=254),
+        ],
+    )
     desired_slug = StringField(
-        "Storefront address", validators=[DataRequired(), Length(max=63)],
+        "Storefront address",
+        validators=[DataRequired("Choose an address for your storefront."), Length(max=63)],
         description="Lower-case letters, digits and hyphens: your storefront's first address.",
     )
-    website = StringField("Your current website", validators=[Optional(), URL(), Length(max=300)])
-    message = TextAreaField("Tell us about your business", validators=[Length(max=4000)])
+    website = StringField(
+        "Your current website",
+        validators=[
+            Optional(),
+            URL(message="Give a website address starting with http:// or https://."),
+            Length(max=300),
+        ],
+    )
+    message = TextAreaField(
+        "Tell us about your business",
+        validators=[Length(max=4000, message="Keep the message under 4000 characters.")],
+    )
 
 
 class LoginForm(FlaskForm):

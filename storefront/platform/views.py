@@ -5,18 +5,21 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 
+from storefront import limits
 from storefront.auth import check_password
 from storefront.db import db
+from storefront.forms import add_error
 from storefront.platform.forms import ApplicationForm, LoginForm, SetPasswordForm
 from storefront.services import applications, domains, partners
 from storefront.services.errors import InvalidInput
 from storefront.services.users import find_user
-from storefront.forms import add_error
 
 bp = Blueprint("platform", __name__)
 
 
 def platform_home():
+    if request.method == "POST":
+        limits.hit("application")
     form = ApplicationForm()
     if form.validate_on_submit():
         try:
@@ -31,6 +34,8 @@ def platform_home():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    if request.method == "POST":
+        limits.hit("login")
     form = LoginForm()
     if form.validate_on_submit():
         user = find_user(form.email.data)
@@ -61,13 +66,15 @@ def accept_invitation(token: str):
         try:
             user = partners.accept_invitation(invitation, form.name.data, form.password.data)
         except InvalidInput as error:
+            db.session.rollback()
             add_error(form, error.field, error.message)
         else:
             db.session.commit()
             login_user(user)
             flash("Welcome! Your password is set.")
             return redirect(url_for("panel.index"))
-    return render_template("platform/invite.html", form=form, invitation=invitation)
+    status = 400 if form.errors else 200
+    return render_template("platform/invite.html", form=form, invitation=invitation), status
 
 
 @bp.route("/.well-known/storefront/tls-allowed")

@@ -1,4 +1,4 @@
-"""Creating, suspending and reactivating partners, and inviting their team."""
+"""Creating, finding, suspending and reactivating partners, and inviting their team."""
 
 from __future__ import annotations
 
@@ -8,39 +8,80 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select, update
 
 from cms_pages.defaults import install_default_pages
 from storefront.db import db, utcnow
 from storefront.models import ROLES, Invitation, Membership, Partner, User
 from storefront.services.errors import InvalidInput
 from storefront.services.outbox import queue_email
+from storefront.services.users import normalise_email
 from storefront.tenancy import platform_url
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-RESERVED_SLUGS = {"www", "admin", "api", "panel", "static", "mail", "app", "platform", "status"}
+# Slugs become host names (<slug>.<platform>): keep the platform's own names free.
+RESERVED_SLUGS = {
+    "www", "admin", "api", "panel", "static", "mail", "smtp", "imap", "pop", "ftp", "ns1", "ns2",
+    "app", "platform", "status", "account", "frames", "widgets", "assets", "cdn", "help",
+    "support", "login", "signup",
+}
+STATUSES = ("active", "suspended")
 INVITATION_DAYS = 7
 
 
 def validate_slug(slug: str) -> str:
+    """A free, well-formed slug (lower-cased), or InvalidInput naming the field `slug`."""
     slug = (slug or "").strip().lower()
+    if not slug:
+        raise InvalidInput("Choose an address for the storefront.", "slug")
     if not SLUG_RE.match(slug) or "--" in slug:
         raise InvalidInput(
             "Use 1-63 lower-case letters, digits and single hyphens, not at either end.", "slug"
         )
     if slug in RESERVED_SLUGS:
         raise InvalidInput(f"“{slug}” is reserved; choose another name.", "slug")
-    if db.session.scalar(select(Partner.id).where(Partner.slug == slug)) is not None:
+    if get_by_slug(slug) is not None:
         raise InvalidInput(f"“{slug}” is already taken.", "slug")
     return slug
 
 
+def get_by_slug(slug: str) -> Partner | None:
+    return db.session.scalar(select(Partner).where(Partner.slug == slug))
+
+
+def search(query: str = "") -> Select:
+    """Partners whose slug starts with, or whose name contains, `query`; newest first."""
+    statement = select(Partner).order_by(Partner.created_at.desc(), Partner.id.desc())
+    query = query.strip().lower()
+    if query:
+        escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(
+            or_(
+                Partner.slug.like(f"{escaped}%", escape="\\"),
+                func.lower(Partner.name).like(f"%{escaped}%", escape="\\"),
+            )
+        )
+    return statement
+
+
+def count_by_status() -> dict[str, int]:
+    rows = db.session.execute(select(Partner.status, func.count()).group_by(Partner.status))
+    counts = {status: 0 for status in STATUSES}
+    counts.update({status: total for status, total in rows})
+    return counts
+
+
 def create_partner(slug: str, name: str, owner_email: str | None = None) -> Partner:
+    """A new partner with the default pages; an owner e-mail gets an invitation in the outbox."""
     slug = validate_slug(slug)
     name = (name or "").strip()
     if not name or len(name) > 120:
         raise InvalidInput("Give the partner a name of at most 120 characters.", "name")
-    partner = Partner(slug=slug, name=name, palette={}, frame_origins=[], contact_email=owner_email or "")
+    if owner_email is not None:
+        owner_email = _owner_email(owner_email)
+    partner = Partner(
+        slug=slug, name=name, palette={}, frame_origins=[], contact_email=owner_email or ""
+    )
     db.session.add(partner)
     db.session.flush()
     install_default_pages(partner)
@@ -49,40 +90,69 @@ def create_partner(slug: str, name: str, owner_email: str | None = None) -> Part
     return partner
 
 
+def _owner_email(email: str) -> str:
+    try:
+        return normalise_email(email)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, "owner_email") from None
+
+
 def invite(partner: Partner, email: str, role: str) -> str:
-    """Create a single-use invitation and queue its e-mail; returns the link."""
+    """Create a single-use, expiring invitation and queue its e-mail; returns the link."""
     if role not in ROLES:
         raise InvalidInput("Unknown role.", "role")
-    email = email.strip().lower()
+    email = normalise_email(email)
     token = secrets.token_urlsafe(32)
     db.session.add(
         Invitation(
             partner_id=partner.id,
             email=email,
             role=role,
-            token_hash=hashlib.sha256(token.encode()).hexdigest(),
+            token_hash=_digest(token),
             expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
         )
     )
+    # Built from configuration, never from the request's Host.
     link = platform_url(f"/invite/{token}")
     platform = current_app.config["PLATFORM_NAME"]
     queue_email(
         email,
         f"You are invited to run {partner.name} on {platform}",
         f"Hello,\n\nyou have been invited as {role} of {partner.name}'s storefront.\n"
-        f"Set your password here (valid {INVITATION_DAYS} days, once):\n\n{link}\n",
+        f"Set your password here (valid {INVITATION_DAYS} days, once):\n\n{link}\n\n"
+        f"Then log in at {platform_url('/login')} to manage the storefront.\n",
         partner_id=partner.id,
     )
     db.session.flush()
     return link
 
 
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def find_invitation(token: str) -> Invitation | None:
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == digest))
+    """The open invitation for this token: None when unknown, used or expired."""
+    invitation = db.session.scalar(
+        select(Invitation).where(Invitation.token_hash == _digest(token))
+    )
     if invitation is None or invitation.accepted_at or invitation.expires_at < utcnow():
         return None
     return invitation
+
+
+def pending_invitations(partner: Partner) -> list[Invitation]:
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(
+                Invitation.partner_id == partner.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.expires_at >= utcnow(),
+            )
+            .order_by(Invitation.created_at)
+        )
+    )
 
 
 def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
@@ -90,6 +160,20 @@ def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
 
     if len(password) < 10:
         raise InvalidInput("Use a password of at least 10 characters.", "password")
+    # Claim the invitation in one conditional UPDATE so two concurrent submits cannot both use it.
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.expires_at >= now,
+        )
+        .values(accepted_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    if claimed.rowcount != 1:
+        raise InvalidInput("This invitation has already been used or has expired.")
     user = db.session.scalar(select(User).where(func.lower(User.email) == invitation.email))
     if user is None:
         user = User(email=invitation.email, name=name.strip())
@@ -102,13 +186,27 @@ def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
         )
     )
     if membership is None:
-        db.session.add(Membership(partner_id=invitation.partner_id, user_id=user.id, role=invitation.role))
-    invitation.accepted_at = utcnow()
+        db.session.add(
+            Membership(partner_id=invitation.partner_id, user_id=user.id, role=invitation.role)
+        )
     db.session.flush()
     return user
 
 
+def team(partner: Partner) -> list[tuple[User, str]]:
+    """The partner's staff and their roles, strongest role first."""
+    rows = db.session.execute(
+        select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.partner_id == partner.id)
+        .order_by(User.email)
+    ).all()
+    return sorted(((user, role) for user, role in rows), key=lambda row: -ROLES.index(row[1]))
+
+
 def add_member(partner: Partner, user: User, role: str) -> Membership:
+    if role not in ROLES:
+        raise InvalidInput("Unknown role.", "role")
     membership = Membership(partner_id=partner.id, user_id=user.id, role=role)
     db.session.add(membership)
     db.session.flush()
@@ -116,7 +214,16 @@ def add_member(partner: Partner, user: User, role: str) -> Membership:
 
 
 def set_status(partner: Partner, status: str) -> None:
-    if status not in ("active", "suspended"):
-        raise InvalidInput("Unknown status.")
+    """Suspend or reactivate: a suspended partner's storefront hosts answer 503 at once."""
+    if status not in STATUSES:
+        raise InvalidInput("Unknown status.", "status")
     partner.status = status
     db.session.flush()
+
+
+def suspend(partner: Partner) -> None:
+    set_status(partner, "suspended")
+
+
+def reactivate(partner: Partner) -> None:
+    set_status(partner, "active")

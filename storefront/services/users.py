@@ -20,7 +20,9 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
 
 
-def ensure_user(email: str, password: str | None = None, name: str = "", admin: bool = False) -> User:
+def ensure_user(
+    email: str, password: str | None = None, name: str = "", admin: bool = False
+) -> User:
     email = normalise_email(email)
     user = find_user(email)
     if user is None:

@@ -1,0 +1,87 @@
+"""Partners: the searchable list, creation, the detail page, suspension and reactivation."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from storefront.admin.blueprint import PER_PAGE, bp
+from storefront.admin.forms import ConfirmForm, CreatePartnerForm
+from storefront.auth import admin_required
+from storefront.db import db
+from storefront.forms import add_error
+from storefront.models import Partner
+from storefront.services import outbox, partners
+from storefront.services.errors import InvalidInput
+from storefront.tenancy import partner_url, raw_host
+
+
+def _partner_or_404(slug: str) -> Partner:
+    partner = partners.get_by_slug(slug)
+    if partner is None:
+        abort(404)
+    return partner
+
+
+@bp.route("/partners")
+@admin_required
+def partner_list():
+    query = request.args.get("q", "")[:120]
+    page = db.paginate(partners.search(query), per_page=PER_PAGE, error_out=False)
+    return render_template("admin/partners.html", page=page, query=query)
+
+
+@bp.route("/partners/new", methods=["GET", "POST"])
+@admin_required
+def partner_new():
+    form = CreatePartnerForm()
+    if form.validate_on_submit():
+        try:
+            partner = partners.create_partner(
+                form.slug.data, form.name.data, owner_email=form.owner_email.data
+            )
+        except InvalidInput as error:
+            db.session.rollback()
+            add_error(form, error.field, error.message)
+        else:
+            db.session.commit()
+            flash(f"Created {partner.name}; the owner's invitation is in the outbox.")
+            return redirect(url_for("admin.partner_detail", slug=partner.slug))
+    status = 400 if form.errors else 200
+    return render_template("admin/partner_new.html", form=form), status
+
+
+@bp.route("/partners/<slug>")
+@admin_required
+def partner_detail(slug: str):
+    partner = _partner_or_404(slug)
+    return render_template(
+        "admin/partner.html",
+        partner=partner,
+        storefront_url=partner_url(partner),
+        raw_host=raw_host(partner.slug),
+        team=partners.team(partner),
+        invitations=partners.pending_invitations(partner),
+        messages=db.session.scalars(outbox.newest_first(partner.id).limit(10)).all(),
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/partners/<slug>/suspend", methods=["POST"])
+@admin_required
+def partner_suspend(slug: str):
+    return _change_status(slug, "suspended", "Suspended {name}: its storefront is now offline.")
+
+
+@bp.route("/partners/<slug>/reactivate", methods=["POST"])
+@admin_required
+def partner_reactivate(slug: str):
+    return _change_status(slug, "active", "Reactivated {name}: its storefront is back online.")
+
+
+def _change_status(slug: str, status: str, message: str):
+    partner = _partner_or_404(slug)
+    if ConfirmForm().validate_on_submit():
+        partners.set_status(partner, status)
+        db.session.commit()
+        flash(message.format(name=partner.name))
+    return redirect(url_for("admin.partner_detail", slug=partner.slug))
