@@ -1,7 +1,8 @@
 """Default pages every new partner starts with: read from cms_pages/default_pages/*.md.
 
 Each file starts with `key: value` lines (title, slug, menu_title, menu_position, show_in_menu,
-seo_description), a blank line, then the Markdown body. `{partner}` in a body is the partner's name.
+show_in_footer, seo_title, seo_description), a blank line, then the Markdown body. `{partner}` in
+a body is the partner's name.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ def default_pages() -> list[dict]:
     pages = []
     for path in sorted(DEFAULTS_DIR.glob("*.md")):
         head, _, body = path.read_text().partition("\n\n")
-        meta = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in head.splitlines())}
+        lines = (line.partition(":") for line in head.splitlines())
+        meta = {key.strip(): value.strip() for key, _, value in lines}
         meta["body"] = body.strip() + "\n"
         pages.append(meta)
     return pages
@@ -34,6 +36,8 @@ def install_default_pages(partner) -> list[Page]:
             menu_title=meta.get("menu_title", ""),
             menu_position=int(meta.get("menu_position", 0)),
             show_in_menu=meta.get("show_in_menu", "yes") == "yes",
+            show_in_footer=meta.get("show_in_footer", "no") == "yes",
+            seo_title=meta.get("seo_title", "").replace("{partner}", partner.name),
             seo_description=meta.get("seo_description", "").replace("{partner}", partner.name),
             body=meta["body"].replace("{partner}", partner.name),
             published=True,

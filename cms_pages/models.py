@@ -18,6 +18,8 @@ class Page(PartnerOwned, db.Model):
     menu_title: Mapped[str] = mapped_column(String(60), default="")
     menu_position: Mapped[int] = mapped_column(default=0)
     show_in_menu: Mapped[bool] = mapped_column(default=True)
+    # Legal documents and other small print: linked from the storefront's footer.
+    show_in_footer: Mapped[bool] = mapped_column(default=False)
     seo_title: Mapped[str] = mapped_column(String(200), default="")
     seo_description: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")

@@ -1,16 +1,69 @@
+"""The storefront: the home page, published CMS pages, the search placeholder, partner assets."""
+
 from __future__ import annotations
 
-from flask import Blueprint, abort, g
+import re
 
+from flask import Blueprint, Response, abort, g, request
+
+from storefront.db import db
+from storefront.models import Asset
+from storefront.palette import css_variables
+from storefront.site.content import published_page, theme_context
+from storefront.tenancy import Site, scoped
 from storefront.themes import render_theme
 
 bp = Blueprint("site", __name__)
 
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+# An SVG is shown as an image only: no scripts, no external loads, even when opened directly.
+SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
-def storefront_home():
-    return render_theme(g.site, "page.html", page=None)
+
+@bp.app_template_global()
+def palette_css(site: Site) -> str:
+    """The partner's colours as CSS custom properties, for the theme's nonce'd <style>."""
+    return css_variables(site.palette)
+
+
+def storefront_home() -> str:
+    return _render_page(g.site, "")
 
 
 @bp.route("/<slug>")
-def page(slug: str):
-    abort(404)
+def page(slug: str) -> str:
+    return _render_page(g.site, slug)
+
+
+def _render_page(site: Site, slug: str) -> str:
+    page = published_page(site, slug)
+    if page is None:
+        abort(404)
+    return render_theme(site, "page.html", page=page, **theme_context(site))
+
+
+@bp.route("/search")
+def search() -> str:
+    query = request.args.get("q", "").strip()[:253]
+    return render_theme(g.site, "search.html", query=query, **theme_context(g.site))
+
+
+@bp.route("/assets/<sha>")
+def asset(sha: str) -> Response:
+    return asset_response(g.site.partner_id, sha)
+
+
+def asset_response(partner_id: int, sha: str) -> Response:
+    """One of this partner's assets, with far-future caching; 404 for anything else."""
+    if not SHA256.match(sha):
+        abort(404)
+    found = db.session.scalar(scoped(Asset, partner_id).where(Asset.sha256 == sha))
+    if found is None:
+        abort(404)
+    response = Response(found.data, mimetype=found.content_type)
+    response.set_etag(sha)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if found.content_type == "image/svg+xml":
+        response.headers["Content-Security-Policy"] = SVG_POLICY
+    return response.make_conditional(request)

@@ -1,0 +1,121 @@
+"""Page bodies: Markdown to sanitised HTML, with ready-made modules placed by a line of their own.
+
+A body is never rendered as a template: `{{7*7}}` stays `{{7*7}}`. Markdown becomes HTML with
+markdown-it, then nh3 keeps only harmless tags, attributes and URL schemes. A paragraph that is only
+`[[module-name]]` becomes that module, whose HTML comes from our own templates after sanitising, so
+no user HTML ever reaches a module and no module output passes through the sanitiser.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import nh3
+from flask import render_template
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+# name -> what the editor sees in the list of available modules
+MODULES: dict[str, str] = {
+    "domain-search": "A domain search box",
+    "tld-prices": "A price table of domain extensions",
+    "login-box": "A link to the customer login",
+    "contact": "Your contact details (e-mail, phone, address)",
+}
+
+_MODULE_LINE = re.compile(r"^\[\[([a-z-]+)\]\]$")
+
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "img", "kbd", "li", "mark", "ol", "p", "pre", "s", "small", "strong", "sub", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "ol": {"start"},
+    "td": {"align"},
+    "th": {"align"},
+    "abbr": {"title"},
+}
+_URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+_markdown = MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
+
+
+def sanitise(html: str) -> str:
+    """Only harmless tags and attributes; no scripts, styles, event handlers, frames or odd URLs."""
+    return nh3.clean(
+        html,
+        tags=_TAGS,
+        clean_content_tags={"script", "style"},
+        attributes=_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def body_parts(body: str) -> list[tuple[str, str]]:
+    """The body as ("html", sanitised html) and ("module", name) parts, in order."""
+    tokens = _markdown.parse(body or "")
+    parts: list[tuple[str, str]] = []
+    pending: list[Any] = []
+
+    def flush() -> None:
+        if pending:
+            html = _markdown.renderer.render(pending, _markdown.options, {})
+            parts.append(("html", sanitise(html)))
+            pending.clear()
+
+    i = 0
+    while i < len(tokens):
+        module = _module_at(tokens, i)
+        if module is not None:
+            flush()
+            parts.append(("module", module))
+            i += 3
+            continue
+        pending.append(tokens[i])
+        i += 1
+    flush()
+    return parts
+
+
+def _module_at(tokens: list[Any], i: int) -> str | None:
+    """The module name if tokens[i:i+3] is a top-level paragraph holding only `[[name]]`."""
+    if i + 2 >= len(tokens) or tokens[i].type != "paragraph_open" or tokens[i].level != 0:
+        return None
+    inline = tokens[i + 1]
+    match = _MODULE_LINE.match(inline.content.strip()) if inline.type == "inline" else None
+    if match is None or match.group(1) not in MODULES:
+        return None
+    return match.group(1)
+
+
+def render_body(body: str, site: Any) -> str:
+    """The page body as HTML, modules included, ready to cache and to mark safe in a theme."""
+    html = []
+    for kind, value in body_parts(body):
+        if kind == "html":
+            html.append(value)
+        else:
+            template = f"cms_modules/{value}.html"
+            html.append(render_template(template, site=site, **module_context(value)))
+    return Markup("".join(html))
+
+
+# Until the TLD catalogue arrives, the price module shows sample prices, clearly labelled as such.
+SAMPLE_PRICES: tuple[tuple[str, str, str], ...] = (
+    (".com", "59.00 PLN", "69.00 PLN"),
+    (".pl", "19.00 PLN", "89.00 PLN"),
+    (".eu", "29.00 PLN", "39.00 PLN"),
+    (".net", "69.00 PLN", "79.00 PLN"),
+)
+
+
+def module_context(name: str) -> dict[str, Any]:
+    if name == "tld-prices":
+        return {"prices": SAMPLE_PRICES, "sample": True}
+    return {}

@@ -1,0 +1,107 @@
+"""What a storefront shows, loaded once and cached per process as plain dicts and tuples.
+
+Every loader names its partner (`scoped`), and `partner_cached` keeps the result until it expires or
+any partner data is committed in this process, so a warm storefront page needs no database query.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from cms_pages.models import Page
+from cms_pages.rendering import render_body
+from storefront.db import db
+from storefront.models import Ad
+from storefront.tenancy import Site, partner_cached, scoped
+
+STOREFRONT_PLACEMENTS = ("banner", "sidebar")
+
+
+def menu(site: Site) -> tuple[dict[str, str], ...]:
+    """Published pages shown in the menu, by menu position: ({"title", "href"}, …)."""
+    return partner_cached(
+        site.partner_id, "cms:menu", lambda: _links(site.partner_id, Page.show_in_menu)
+    )
+
+
+def footer_links(site: Site) -> tuple[dict[str, str], ...]:
+    return partner_cached(
+        site.partner_id, "cms:footer", lambda: _links(site.partner_id, Page.show_in_footer)
+    )
+
+
+def _links(partner_id: int, flag) -> tuple[dict[str, str], ...]:
+    query = (
+        select(Page.slug, Page.title, Page.menu_title)
+        .where(Page.partner_id == partner_id, Page.published, flag)
+        .order_by(Page.menu_position, Page.id)
+    )
+    return tuple(
+        {"title": menu_title or title, "href": f"/{slug}"}
+        for slug, title, menu_title in db.session.execute(query)
+    )
+
+
+def published_page(site: Site, slug: str) -> dict[str, Any] | None:
+    """The published page with this slug, its body rendered, or None."""
+    # A missing page is cached as False: partner_cached takes None for "not cached".
+    found = partner_cached(
+        site.partner_id, f"cms:page:{slug}", lambda: _load_page(site, slug) or False
+    )
+    return found or None
+
+
+def _load_page(site: Site, slug: str) -> dict[str, Any] | None:
+    page = db.session.scalar(scoped(Page, site.partner_id).where(Page.slug == slug, Page.published))
+    return None if page is None else page_view(page, site)
+
+
+def page_view(page: Page, site: Site) -> dict[str, Any]:
+    """A page as a theme shows it: plain values, the body already rendered and sanitised."""
+    return {
+        "slug": page.slug,
+        "title": page.title,
+        "seo_title": page.seo_title or _default_title(page, site),
+        "seo_description": page.seo_description,
+        "body_html": render_body(page.body, site),
+        "is_home": page.slug == "",
+    }
+
+
+def _default_title(page: Page, site: Site) -> str:
+    return site.name if page.slug == "" else f"{page.title} · {site.name}"
+
+
+def active_ads(site: Site, today: date | None = None) -> dict[str, tuple[dict[str, str], ...]]:
+    """Today's enabled ads for the storefront, by placement."""
+    today = today or date.today()
+    return partner_cached(
+        site.partner_id, f"ads:{today.isoformat()}", lambda: _load_ads(site.partner_id, today)
+    )
+
+
+def _load_ads(partner_id: int, today: date) -> dict[str, tuple[dict[str, str], ...]]:
+    query = scoped(Ad, partner_id).where(Ad.placement.in_(STOREFRONT_PLACEMENTS)).order_by(Ad.id)
+    ads: dict[str, list[dict[str, str]]] = {placement: [] for placement in STOREFRONT_PLACEMENTS}
+    for ad in db.session.scalars(query):
+        if not ad.is_active_on(today):
+            continue
+        link = ad.link_url if ad.link_url.startswith(("https://", "http://")) else ""
+        ads[ad.placement].append(
+            {
+                "kind": "image" if ad.kind == "image" and ad.image_sha else "text",
+                "title": ad.title,
+                "body": ad.body,
+                "image_sha": ad.image_sha or "",
+                "link": link,
+            }
+        )
+    return {placement: tuple(items) for placement, items in ads.items()}
+
+
+def theme_context(site: Site) -> dict[str, Any]:
+    """Everything a themed storefront page needs besides the page itself."""
+    return {"menu": menu(site), "footer_links": footer_links(site), "ads": active_ads(site)}
