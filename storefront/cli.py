@@ -1,13 +1,16 @@
-"""The `flask` commands the README lists. Each runs in one transaction and commits at its end."""
+"""The `flask` commands the README lists. Each runs in one transaction and commits at its end;
+bad input prints a clear message and exits non-zero with nothing changed."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from storefront.db import db
 from storefront.models import Partner
@@ -15,21 +18,27 @@ from storefront.services import domains, partners
 from storefront.services.errors import InvalidInput
 from storefront.services.users import ensure_user
 
+T = TypeVar("T")
+
 
 def _partner(slug: str) -> Partner:
-    partner = db.session.scalar(select(Partner).where(Partner.slug == slug))
+    partner = partners.get_by_slug(slug.strip().lower())
     if partner is None:
-        raise click.ClickException(f"No partner {slug!r}.")
+        raise InvalidInput(f"There is no partner {slug!r}; `flask list-partners` shows them.")
     return partner
 
 
-def _run(action):
+def _run(action: Callable[[], T]) -> T:
+    """Run `action` in one transaction: commit on success, roll back and exit 1 on bad input."""
     try:
         result = action()
+        db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
         raise click.ClickException(error.message) from None
-    db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise click.ClickException("That conflicts with existing data; nothing changed.") from None
     return result
 
 
@@ -42,7 +51,7 @@ def init_db() -> None:
 
 @click.command("demo")
 def demo() -> None:
-    """Fill an empty database with the demo partners (idempotent)."""
+    """Fill the database with the demo admin and partners (idempotent)."""
     from storefront.demo import load_demo
 
     for line in _run(load_demo):
@@ -53,23 +62,28 @@ def demo() -> None:
 @click.argument("email")
 @click.option("--password", help="Generated and printed when omitted.")
 def create_platform_admin(email: str, password: str | None) -> None:
+    """Create a platform admin, or make an existing user one."""
+    if password is not None and len(password) < 10:
+        raise click.ClickException("Use a password of at least 10 characters.")
+    generated = password is None
     password = password or secrets.token_urlsafe(12)
     user = _run(lambda: ensure_user(email, password=password, admin=True))
-    click.echo(f"Platform admin {user.email} can log in with password: {password}")
+    if generated:
+        click.echo(f"Platform admin {user.email} can log in with password: {password}")
+    else:
+        click.echo(f"Platform admin {user.email} can log in with the given password.")
 
 
 @click.command("create-partner")
 @click.argument("slug")
-@click.option("--name", required=True)
-@click.option("--owner-email", required=True)
+@click.option("--name", required=True, help="The partner's name, as its storefront shows it.")
+@click.option("--owner-email", required=True, help="Receives an invitation to set a password.")
 def create_partner(slug: str, name: str, owner_email: str) -> None:
-    def action():
-        from storefront.services.users import normalise_email
+    """Create a partner with the default pages and invite its owner."""
 
-        return partners.create_partner(slug, name, owner_email=normalise_email(owner_email))
-
-    partner = _run(action)
-    click.echo(f"Created partner {partner.slug}; an invitation for {owner_email} is in the outbox.")
+    partner, link = _run(lambda: partners.create_partner_with_owner(slug, name, owner_email))
+    click.echo(f"Created partner {partner.slug} ({partner.name}).")
+    click.echo(f"The owner's invitation is in the outbox; its link: {link}")
 
 
 @click.command("add-domain")
@@ -77,28 +91,46 @@ def create_partner(slug: str, name: str, owner_email: str) -> None:
 @click.argument("host")
 @click.option("--verified", is_flag=True, help="Mark verified without a DNS check.")
 def add_domain(slug: str, host: str, verified: bool) -> None:
+    """Add a custom domain to a partner."""
     domain = _run(lambda: domains.add_domain(_partner(slug), host, verified=verified))
-    state = "verified" if domain.is_verified else f"pending; TXT _storefront.{domain.host} {domain.txt_token}"
-    click.echo(f"{domain.host}: {state}")
+    if domain.is_verified:
+        click.echo(f"{domain.host}: verified")
+    else:
+        click.echo(f"{domain.host}: pending; TXT _storefront.{domain.host} {domain.txt_token}")
 
 
 @click.command("suspend-partner")
 @click.argument("slug")
 def suspend_partner(slug: str) -> None:
-    _run(lambda: partners.set_status(_partner(slug), "suspended"))
-    click.echo(f"Suspended {slug}.")
+    """Take a partner's storefront offline ("temporarily unavailable")."""
+    _set_status(slug, "suspended")
 
 
 @click.command("reactivate-partner")
 @click.argument("slug")
 def reactivate_partner(slug: str) -> None:
-    _run(lambda: partners.set_status(_partner(slug), "active"))
-    click.echo(f"Reactivated {slug}.")
+    """Bring a suspended partner's storefront back."""
+    _set_status(slug, "active")
+
+
+def _set_status(slug: str, status: str) -> None:
+    def action() -> tuple[Partner, bool]:
+        partner = _partner(slug)
+        changed = partner.status != status
+        partners.set_status(partner, status)
+        return partner, changed
+
+    partner, changed = _run(action)
+    state = "suspended" if status == "suspended" else "active"
+    click.echo(f"{partner.slug} is {'now' if changed else 'already'} {state}.")
 
 
 @click.command("list-partners")
-def list_partners() -> None:
-    for partner in db.session.scalars(select(Partner).order_by(Partner.slug)):
+@click.option("--search", default="", help="Only slugs starting with, or names containing, this.")
+def list_partners(search: str) -> None:
+    """Print slug, status and name of every partner."""
+    statement = partners.search(search).order_by(None).order_by(Partner.slug)
+    for partner in db.session.scalars(statement.execution_options(yield_per=500)):
         click.echo(f"{partner.slug}\t{partner.status}\t{partner.name}")
 
 

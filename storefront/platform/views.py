@@ -23,12 +23,13 @@ def platform_home():
     form = ApplicationForm()
     if form.validate_on_submit():
         try:
-            applications.submit(form.data)
+            application = applications.submit(form.data)
         except InvalidInput as error:
+            db.session.rollback()
             add_error(form, error.field, error.message)
         else:
             db.session.commit()
-            return render_template("platform/applied.html", email=form.email.data)
+            return render_template("platform/applied.html", email=application.email)
     return render_template("platform/home.html", form=form), 400 if form.errors else 200
 
 

@@ -73,20 +73,28 @@ def count_by_status() -> dict[str, int]:
 
 def create_partner(slug: str, name: str, owner_email: str | None = None) -> Partner:
     """A new partner with the default pages; an owner e-mail gets an invitation in the outbox."""
+    if owner_email is None:
+        return _new_partner(slug, name, "")
+    return create_partner_with_owner(slug, name, owner_email)[0]
+
+
+def create_partner_with_owner(slug: str, name: str, owner_email: str) -> tuple[Partner, str]:
+    """Like create_partner, and also returns the owner's invitation link (for the CLI)."""
+    partner = _new_partner(slug, name, _owner_email(owner_email))
+    return partner, invite(partner, partner.contact_email, "owner")
+
+
+def _new_partner(slug: str, name: str, contact_email: str) -> Partner:
     slug = validate_slug(slug)
     name = (name or "").strip()
     if not name or len(name) > 120:
         raise InvalidInput("Give the partner a name of at most 120 characters.", "name")
-    if owner_email is not None:
-        owner_email = _owner_email(owner_email)
     partner = Partner(
-        slug=slug, name=name, palette={}, frame_origins=[], contact_email=owner_email or ""
+        slug=slug, name=name, palette={}, frame_origins=[], contact_email=contact_email
     )
     db.session.add(partner)
     db.session.flush()
     install_default_pages(partner)
-    if owner_email:
-        invite(partner, owner_email, "owner")
     return partner
 
 
