@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy.exc import IntegrityError
 
@@ -43,6 +44,7 @@ def _run(action: Callable[[], T]) -> T:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
     upgrade()
@@ -50,6 +52,7 @@ def init_db() -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo() -> None:
     """Fill the database with the demo admin and partners (idempotent)."""
     from storefront.demo import load_demo
@@ -59,6 +62,7 @@ def demo() -> None:
 
 
 @click.command("create-platform-admin")
+@with_appcontext
 @click.argument("email")
 @click.option("--password", help="Generated and printed when omitted.")
 def create_platform_admin(email: str, password: str | None) -> None:
@@ -75,6 +79,7 @@ def create_platform_admin(email: str, password: str | None) -> None:
 
 
 @click.command("create-partner")
+@with_appcontext
 @click.argument("slug")
 @click.option("--name", required=True, help="The partner's name, as its storefront shows it.")
 @click.option("--owner-email", required=True, help="Receives an invitation to set a password.")
@@ -87,6 +92,7 @@ def create_partner(slug: str, name: str, owner_email: str) -> None:
 
 
 @click.command("add-domain")
+@with_appcontext
 @click.argument("slug")
 @click.argument("host")
 @click.option("--verified", is_flag=True, help="Mark verified without a DNS check.")
@@ -100,6 +106,7 @@ def add_domain(slug: str, host: str, verified: bool) -> None:
 
 
 @click.command("suspend-partner")
+@with_appcontext
 @click.argument("slug")
 def suspend_partner(slug: str) -> None:
     """Take a partner's storefront offline ("temporarily unavailable")."""
@@ -107,6 +114,7 @@ def suspend_partner(slug: str) -> None:
 
 
 @click.command("reactivate-partner")
+@with_appcontext
 @click.argument("slug")
 def reactivate_partner(slug: str) -> None:
     """Bring a suspended partner's storefront back."""
@@ -126,6 +134,7 @@ def _set_status(slug: str, status: str) -> None:
 
 
 @click.command("list-partners")
+@with_appcontext
 @click.option("--search", default="", help="Only slugs starting with, or names containing, this.")
 def list_partners(search: str) -> None:
     """Print slug, status and name of every partner."""
