@@ -265,6 +265,11 @@ def _store(partner: Partner, data: bytes, content_type: str, size: tuple[int, in
         partner_id=partner.id, sha256=sha, content_type=content_type, data=data,
         width=size[0], height=size[1],
     )
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite serialises writers, and pysqlite would make a savepoint commit the request's work.
+        db.session.add(asset)
+        db.session.flush()
+        return asset
     try:
         # A savepoint: when the same image arrives twice at once, the loser reuses the winner's row.
         with db.session.begin_nested():
