@@ -355,3 +355,86 @@ def test_tls_ask_allows_only_verified_domains(two_partners, client):
                    "1.2.3.4", "a@b", "shop.acme.test\r\nx", "x" * 400):
         assert ask(denied) == 404, denied
     assert client.get("/.well-known/storefront/tls-allowed").status_code == 404
+
+
+# --- serving: redirects to the primary host, pending domains, IDN, moves --------------------
+
+
+def test_non_primary_hosts_redirect_to_the_primary_domain(acme_panel, two_partners, host_client):
+    acme = two_partners["acme"]
+    www = domains.add_domain(acme, "www.acme-shop.test", verified=True)
+    domains.add_domain(acme, "acme-shop.test", verified=True)
+    db.session.commit()
+    assert acme_panel.post(f"/panel/acme/domains/{www.id}/primary").status_code == 302
+
+    for host in ("acme.localhost", "acme-shop.test", "ACME-SHOP.TEST."):
+        page = host_client(host).get("/contact?x=1")
+        assert page.status_code == 301, host
+        assert page.headers["Location"] == "http://www.acme-shop.test/contact?x=1"
+    page = host_client("www.acme-shop.test").get("/")
+    assert page.status_code == 200
+    assert "Acme Hosting" in page.get_data(as_text=True)
+    assert "Globex" not in page.get_data(as_text=True)
+
+    # Back to the raw host: the custom domains now redirect there.
+    assert acme_panel.post("/panel/acme/domains/raw/primary").status_code == 302
+    page = host_client("www.acme-shop.test").get("/contact")
+    assert page.status_code == 301
+    assert page.headers["Location"] == "http://acme.localhost/contact"
+    assert host_client("acme.localhost").get("/").status_code == 200
+
+
+def test_removing_the_primary_domain_falls_back_to_the_raw_host(acme_panel, two_partners,
+                                                                 host_client):
+    www = domains.add_domain(two_partners["acme"], "www.acme-shop.test", verified=True)
+    domains.set_primary(two_partners["acme"], www)
+    db.session.commit()
+    assert host_client("acme.localhost").get("/").status_code == 301
+    acme_panel.post(f"/panel/acme/domains/{www.id}/remove")
+    assert host_client("acme.localhost").get("/").status_code == 200
+    assert host_client("www.acme-shop.test").get("/").status_code == 404
+
+
+def test_pending_domain_is_a_neutral_404(two_partners, host_client):
+    domains.add_domain(two_partners["acme"], "pending.acme-shop.test")
+    db.session.commit()
+    page = host_client("pending.acme-shop.test").get("/")
+    assert page.status_code == 404
+    body = page.get_data(as_text=True)
+    assert "Acme" not in body and "Globex" not in body
+
+
+def test_idn_domain_serves_in_unicode_and_punycode(two_partners, host_client):
+    globex = two_partners["globex"]
+    domains.set_primary(globex, domains.add_domain(globex, "Żółw-Sklep.test", verified=True))
+    db.session.commit()
+    for host in ("żółw-sklep.test", "ŻÓŁW-SKLEP.TEST.", "xn--w-sklep-k0a52e8r.test",
+                 "xn--w-sklep-k0a52e8r.test:5000"):
+        page = host_client(host).get("/")
+        assert page.status_code == 200, host
+        assert "Globex Domains" in page.get_data(as_text=True)
+
+
+def test_moved_domain_serves_its_new_partner_at_once(two_partners, client, login, host_client,
+                                                    dns_server):
+    acme, globex = two_partners["acme"], two_partners["globex"]
+    domains.set_primary(acme, domains.add_domain(acme, "shop.shared.test", verified=True))
+    claim = domains.add_domain(globex, "shop.shared.test")
+    db.session.commit()
+    shop = host_client("shop.shared.test")
+    assert "Acme Hosting" in shop.get("/").get_data(as_text=True)  # now in the host cache
+
+    point(dns_server, claim)
+    login(client, two_partners["globex_owner"])
+    client.post(f"/panel/globex/domains/{claim.id}/check")
+
+    page = shop.get("/")  # globex's now, and not (yet) its primary host
+    assert page.status_code == 301
+    assert page.headers["Location"] == "http://globex.localhost/"
+    client.post(f"/panel/globex/domains/{claim.id}/primary")
+    page = shop.get("/")
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert "Globex Domains" in body and "Acme" not in body
+    # Acme's storefront is back on its raw host, with no redirect to the lost domain.
+    assert host_client("acme.localhost").get("/").status_code == 200
