@@ -61,4 +61,6 @@ class FrameOriginsForm(FlaskForm):
 class ContactForm(FlaskForm):
     contact_email = StringField("E-mail", validators=[Length(max=254)])
     contact_phone = StringField("Phone", validators=[Length(max=40)])
-    contact_address = TextAreaField("Address", validators=[Length(max=300)])
+    contact_address = TextAreaField(
+        "Address", validators=[Length(max=300, message="Keep the address under 300 characters.")]
+    )
