@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from storefront.models.branding import AD_PLACEMENTS
@@ -12,7 +13,11 @@ from storefront.services.ads import KINDS, MAX_BODY, MAX_LINK, MAX_TITLE, AdInpu
 
 
 class AdForm(FlaskForm):
-    kind = SelectField("Kind", choices=list(KINDS.items()), validate_choice=False)
+    kind = SelectField(
+        "Kind",
+        choices=[SelectChoice(value, label) for value, label in KINDS.items()],
+        validate_choice=False,
+    )
     title = StringField(
         "Title", validators=[Length(max=MAX_TITLE)],
         description="Shown on a text ad; on an image ad it is the image's alternative text.",
@@ -26,7 +31,11 @@ class AdForm(FlaskForm):
         "Link", validators=[Length(max=MAX_LINK)],
         description="Where a click takes the visitor: a full address starting with https://.",
     )
-    placement = SelectField("Placement", choices=list(AD_PLACEMENTS.items()), validate_choice=False)
+    placement = SelectField(
+        "Placement",
+        choices=[SelectChoice(value, label) for value, label in AD_PLACEMENTS.items()],
+        validate_choice=False,
+    )
     starts_on = DateField("First day shown", validators=[Optional()])
     ends_on = DateField("Last day shown", validators=[Optional()])
     enabled = BooleanField("Shown (switch off to pause the ad)", default=True)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from flask import Response, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from storefront import palette, themes
 from storefront.auth import panel_route
@@ -191,7 +192,9 @@ def _upload(field) -> Upload:
 
 def _theme_form(**kwargs) -> ThemeForm:
     form = ThemeForm(**kwargs)
-    form.theme.choices = [(slug, meta["name"]) for slug, meta in themes.available().items()]
+    form.theme.choices = [
+        SelectChoice(slug, meta["name"]) for slug, meta in themes.available().items()
+    ]
     return form
 
 
