@@ -213,3 +213,23 @@ def test_editor_can_manage_ads_but_not_branding(acme_editor):
 def test_anonymous_visitor_is_sent_to_login(client, two_partners):
     response = client.get("/panel/acme/ads")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_demo_partners_get_their_own_logos_and_two_active_ads(app, host_client):
+    from storefront.demo import load_demo
+    from storefront.models import Partner
+
+    load_demo()
+    db.session.commit()
+    acme, globex = (db.session.scalar(select(Partner).where(Partner.slug == slug))
+                    for slug in ("acme", "globex"))
+    assert acme.logo_sha and globex.logo_sha and acme.logo_sha != globex.logo_sha
+    assert acme.favicon_sha and globex.favicon_sha
+    for partner, other in ((acme, globex), (globex, acme)):
+        partner_ads = ads_of(partner)
+        assert {(ad.placement, ad.kind) for ad in partner_ads} == {("banner", "text"),
+                                                                   ("sidebar", "image")}
+        home = host_client(f"{partner.slug}.localhost").get("/").get_data(as_text=True)
+        assert all(ad.title in home for ad in partner_ads)
+        assert not any(ad.title in home for ad in ads_of(other))
+        assert f"/assets/{partner.logo_sha}" in home
