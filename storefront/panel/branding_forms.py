@@ -15,13 +15,13 @@ UPLOAD_HINT = "{formats}; at most 1 MB and 4000×4000 pixels. SVG is not accepte
 
 class LogoForm(FlaskForm):
     logo = FileField(
-        "Logo", description=UPLOAD_HINT.format(formats=describe_formats(IMAGE_FORMATS))
+        "New logo", description=UPLOAD_HINT.format(formats=describe_formats(IMAGE_FORMATS))
     )
 
 
 class FaviconForm(FlaskForm):
     favicon = FileField(
-        "Favicon",
+        "New favicon",
         description=UPLOAD_HINT.format(formats=describe_formats(FAVICON_FORMATS))
         + " A square image of 32×32 to 256×256 pixels looks best.",
     )
