@@ -18,7 +18,14 @@ STOREFRONT_ONLY = {"site", "frames"}
 SERVED_ON_EVERY_PARTNER_HOST = {"frames", "site.asset"}
 
 
+# Answered on any Host: Caddy asks by address (http://127.0.0.1:8000/…), before any partner exists
+# for the name it asks about. The answer is an indexed lookup that reveals nothing but yes or no.
+ANY_HOST = {"platform.tls_allowed"}
+
+
 def gate():
+    if request.endpoint in ANY_HOST:
+        return None
     match = resolve_host(request.headers.get("Host"))
     if match is None:
         g.neutral = True

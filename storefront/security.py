@@ -28,14 +28,15 @@ def _set_headers(response: Response) -> Response:
     source = f" 'nonce-{nonce}'" if nonce else ""
     ancestors = g.get("frame_ancestors")
     frame_policy = " ".join(ancestors) if ancestors else "'none'"
-    response.headers["Content-Security-Policy"] = (
+    # A view that set its own, stricter policy (an SVG asset's sandbox) keeps it.
+    response.headers.setdefault("Content-Security-Policy", (
         "default-src 'self'; "
         f"script-src 'self'{source}; "
         f"style-src 'self'{source}; "
         "img-src 'self' data:; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; "
         f"frame-ancestors {frame_policy}"
-    )
+    ))
     if not ancestors:
         response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"

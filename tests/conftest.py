@@ -59,6 +59,22 @@ def app(app_config) -> Iterator[Flask]:
     clear_caches()
 
 
+@pytest.fixture
+def extra_app(app_config) -> Iterator[Callable[..., Flask]]:
+    """Another app on the test database with some settings changed; its connections are closed
+    after the test (an unclosed PostgreSQL connection collected later is a ResourceWarning)."""
+    made: list[Flask] = []
+
+    def make(**overrides) -> Flask:
+        made.append(create_app({**app_config, **overrides}))
+        return made[-1]
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+
+
 class HostClient(FlaskClient):
     """A test client that sends every request with one Host header (default: the platform)."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from storefront import create_app, limits
+from storefront import limits
 from storefront.db import db
 from storefront.models import ResellerApplication
 
@@ -105,8 +105,8 @@ def test_form_is_only_on_the_platform_host(client, two_partners, host_client):
     assert stored() == 0
 
 
-def test_form_has_a_csrf_token_when_csrf_is_on(app_config):
-    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
+def test_form_has_a_csrf_token_when_csrf_is_on(extra_app):
+    app = extra_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     page = client.get("/", headers={"Host": "localhost"})
     assert 'name="csrf_token"' in page.get_data(as_text=True)
@@ -120,9 +120,9 @@ def test_form_has_a_csrf_token_when_csrf_is_on(app_config):
 
 
 @pytest.fixture
-def limited_client(app_config):
+def limited_client(extra_app):
     """A client of an app with rate limits on, as in production."""
-    app = create_app({**app_config, "RATELIMIT_ENABLED": True})
+    app = extra_app(RATELIMIT_ENABLED=True)
     if "storefront_limiter" not in app.extensions:  # until create_app calls limits.init_app
         limits.init_app(app)
     return app.test_client()

@@ -160,8 +160,6 @@ def test_ask_endpoint(two_partners, app_server):
         assert ask(denied) == 404, denied
 
 
-@pytest.mark.xfail(strict=True, reason="routing.gate 404s every request whose Host is not the "
-                   "platform or a partner host, the ask from 127.0.0.1 included")
 def test_ask_answers_on_the_loopback_address(two_partners, client):
     """deploy/Caddyfile asks http://127.0.0.1:8000/…: the Host is an address, not the platform."""
     domains.add_domain(two_partners["acme"], "shop.acme-verified.test", verified=True)

@@ -2,6 +2,7 @@
 
 from cms_pages.models import Page
 from storefront.models.branding import Ad, Asset
+from storefront.models.catalog import PartnerTld, Tld, TldGroup, TldGroupItem
 from storefront.models.partner import (
     ROLES,
     Invitation,
@@ -12,6 +13,7 @@ from storefront.models.partner import (
     User,
 )
 from storefront.models.platform import OutboxMessage, ResellerApplication
+from storefront.registrars.models import SandboxRegistration
 
 __all__ = [
     "ROLES",
@@ -24,6 +26,11 @@ __all__ = [
     "Partner",
     "PartnerDomain",
     "PartnerOwned",
+    "PartnerTld",
     "ResellerApplication",
+    "SandboxRegistration",
+    "Tld",
+    "TldGroup",
+    "TldGroupItem",
     "User",
 ]
