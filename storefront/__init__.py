@@ -22,12 +22,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from storefront import auth, cli, errors, routing, security, themes
+    from storefront import auth, cli, errors, limits, routing, security, themes
     from storefront.db import db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
-    CSRFProtect(app)
+    app.extensions["csrf"] = CSRFProtect(app)
+    limits.init_app(app)
     auth.init_app(app)
     themes.init_app(app)
     security.init_app(app)
@@ -36,16 +37,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
 
     from cms_pages.panel import bp as cms_panel_bp
+    from storefront.account import bp as account_bp
     from storefront.admin import bp as admin_bp
     from storefront.panel import bp as panel_bp
     from storefront.platform import bp as platform_bp
     from storefront.site import bp as site_bp
+    from storefront.site.cart import bp as cart_bp
     from widgets import bp as frames_bp
+    from widgets import static_bp as frames_static_bp
 
     app.register_blueprint(platform_bp)
     app.register_blueprint(panel_bp)
     app.register_blueprint(cms_panel_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(frames_bp)
+    app.register_blueprint(frames_static_bp)
+    app.extensions["csrf"].exempt(frames_bp)  # frames carry their own token: widgets/policy.py
+    app.register_blueprint(account_bp)
+    app.register_blueprint(cart_bp)
     app.register_blueprint(site_bp)
     return app

@@ -12,7 +12,7 @@ from flask_login import LoginManager, current_user
 from sqlalchemy import select
 
 from storefront.db import db
-from storefront.models import Membership, Partner, User
+from storefront.models import Membership, Partner, Subscriber, User
 from storefront.tenancy import enter_tenant
 
 login_manager = LoginManager()
@@ -34,18 +34,43 @@ def check_password(password_hash: str | None, password: str) -> bool:
 
 @login_manager.user_loader
 def load_user(user_id: str):
-    kind, _, raw_id = user_id.partition(":")
-    if kind != "staff" or not raw_id.isdigit() or g.get("site") is not None:
-        return None
-    user = db.session.get(User, int(raw_id))
-    return user if user is not None and user.active else None
+    """Staff sessions count on the platform host only; a subscriber's session only on the hosts
+    of the partner it belongs to (its id names the partner)."""
+    kind, _, rest = user_id.partition(":")
+    site = g.get("site")
+    if kind == "staff" and rest.isdigit() and site is None:
+        user = db.session.get(User, int(rest))
+        return user if user is not None and user.active else None
+    if kind == "subscriber" and site is not None:
+        partner_id, _, raw_id = rest.partition(":")
+        if partner_id != str(site.partner_id) or not raw_id.isdigit():
+            return None
+        subscriber = db.session.scalar(
+            select(Subscriber).where(
+                Subscriber.id == int(raw_id), Subscriber.partner_id == site.partner_id
+            )
+        )
+        return subscriber if subscriber is not None and subscriber.active else None
+    return None
 
 
 @login_manager.unauthorized_handler
 def _unauthorized():
     if g.get("site") is not None:
-        abort(404)
+        return redirect(url_for("account.login", next=request.full_path))
     return redirect(url_for("platform.login", next=request.full_path))
+
+
+def subscriber_required(view):
+    """For /account/… views on a storefront host: the partner's logged-in subscriber, else login."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if g.get("site") is None or not isinstance(current_user._get_current_object(), Subscriber):
+            return _unauthorized()
+        return view(*args, **kwargs)
+
+    return wrapped
 
 
 def admin_required(view):
@@ -83,7 +108,9 @@ def panel_route(role: str = "editor"):
                 # Platform admins may look into any partner's panel, as its owner.
                 if not current_user.is_platform_admin:
                     abort(404)
-                membership = Membership(partner_id=partner.id, user_id=current_user.id, role="owner")
+                membership = Membership(
+                    partner_id=partner.id, user_id=current_user.id, role="owner"
+                )
             if not membership.allows(role):
                 abort(403)
             g.partner = partner

@@ -16,6 +16,9 @@ from limits import RateLimitItem, parse
 RULES: dict[str, RateLimitItem] = {
     "application": parse("10 per minute"),
     "login": parse("10 per minute"),
+    "subscriber_login": parse("10 per minute"),
+    "signup": parse("10 per minute"),
+    "password_reset": parse("5 per minute"),
 }
 _EXTENSION = "storefront_limiter"
 

@@ -48,6 +48,11 @@ class Site:
     contact_phone: str
     contact_address: str
 
+    @property
+    def id(self) -> int:
+        """The partner's id, so services that take a partner accept the storefront's Site too."""
+        return self.partner_id
+
 
 @dataclass(frozen=True)
 class HostMatch:

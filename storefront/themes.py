@@ -36,7 +36,13 @@ def available() -> dict[str, dict]:
 
 def render_theme(site, template: str, **context) -> str:
     theme = site.theme if site.theme in current_app.extensions["themes"] else FALLBACK
-    return render_template([f"{theme}/{template}", f"{FALLBACK}/{template}"], site=site, **context)
+    # Shared templates (the subscriber account, the cart) extend `theme_base`: the partner's layout.
+    return render_template(
+        [f"{theme}/{template}", f"{FALLBACK}/{template}", template],
+        site=site,
+        theme_base=f"{theme}/base.html",
+        **context,
+    )
 
 
 def static_url(name: str) -> str:

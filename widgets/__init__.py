@@ -1,5 +1,5 @@
-"""Frames: iframe widgets partners embed in their own websites, and embed.js."""
+"""Frames: iframe widgets partners embed in their own websites (/frames/…), and embed.js."""
 
-from flask import Blueprint
+from widgets.views import bp, static_bp
 
-bp = Blueprint("frames", __name__, url_prefix="/frames")
+__all__ = ["bp", "static_bp"]

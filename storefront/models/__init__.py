@@ -13,6 +13,7 @@ from storefront.models.partner import (
     User,
 )
 from storefront.models.platform import OutboxMessage, ResellerApplication
+from storefront.models.subscriber import Subscriber, SubscriberToken
 from storefront.registrars.models import SandboxRegistration
 
 __all__ = [
@@ -29,6 +30,8 @@ __all__ = [
     "PartnerTld",
     "ResellerApplication",
     "SandboxRegistration",
+    "Subscriber",
+    "SubscriberToken",
     "Tld",
     "TldGroup",
     "TldGroupItem",

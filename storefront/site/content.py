@@ -83,9 +83,20 @@ def active_ads(site: Site, today: date | None = None) -> dict[str, tuple[dict[st
     )
 
 
-def _load_ads(partner_id: int, today: date) -> dict[str, tuple[dict[str, str], ...]]:
-    query = scoped(Ad, partner_id).where(Ad.placement.in_(STOREFRONT_PLACEMENTS)).order_by(Ad.id)
-    ads: dict[str, list[dict[str, str]]] = {placement: [] for placement in STOREFRONT_PLACEMENTS}
+def panel_ads(site: Site, today: date | None = None) -> tuple[dict[str, str], ...]:
+    """Today's enabled ads for the subscriber panel."""
+    today = today or date.today()
+    return partner_cached(
+        site.partner_id,
+        f"ads:account:{today.isoformat()}",
+        lambda: _load_ads(site.partner_id, today, ("account",))["account"],
+    )
+
+
+def _load_ads(partner_id: int, today: date, placements: tuple[str, ...] = STOREFRONT_PLACEMENTS
+              ) -> dict[str, tuple[dict[str, str], ...]]:
+    query = scoped(Ad, partner_id).where(Ad.placement.in_(placements)).order_by(Ad.id)
+    ads: dict[str, list[dict[str, str]]] = {placement: [] for placement in placements}
     for ad in db.session.scalars(query):
         if not ad.is_active_on(today):
             continue

@@ -1,0 +1,149 @@
+"""Subscriber account views on a partner's storefront host. Thin: parse, call the subscribers
+service, commit, render in the partner's theme."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, request, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+
+from storefront import limits
+from storefront.account.forms import LoginForm, NewPasswordForm, RegisterForm, ResetRequestForm
+from storefront.auth import subscriber_required
+from storefront.db import db
+from storefront.forms import add_error
+from storefront.services import subscribers
+from storefront.services.errors import InvalidInput
+from storefront.site.content import panel_ads, theme_context
+from storefront.themes import render_theme
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _render(template: str, status: int = 200, **context):
+    return render_theme(g.site, template, **theme_context(g.site), **context), status
+
+
+def local_path(target: str | None, default: str = "/account") -> str:
+    """`target` if it is a path on this host, else `default`: no open redirects."""
+    target = target or ""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
+
+
+@bp.route("/")
+@subscriber_required
+def home():
+    return _render("account/home.html", subscriber=current_user, panel_ads=panel_ads(g.site))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        limits.hit("subscriber_login")
+    form = LoginForm()
+    if form.validate_on_submit():
+        subscriber = subscribers.authenticate(g.site.partner_id, form.email.data,
+                                              form.password.data)
+        if subscriber is not None:
+            login_user(subscriber)
+            db.session.commit()
+            return redirect(local_path(request.args.get("next")))
+        form.form_errors.append("Wrong e-mail or password.")
+    return _render("account/login.html", 400 if form.errors else 200, form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if request.method == "POST":
+        limits.hit("signup")
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            subscriber = subscribers.register(g.site, form.email.data, form.password.data,
+                                              form.name.data)
+        except InvalidInput as error:
+            db.session.rollback()
+            add_error(form, error.field, error.message)
+        else:
+            db.session.commit()
+            login_user(subscriber)
+            flash(f"Welcome! We sent a link to {subscriber.email}: open it to confirm your e-mail.")
+            return redirect(local_path(request.args.get("next")))
+    return _render("account/register.html", 400 if form.errors else 200, form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    return redirect("/")
+
+
+@bp.route("/verify/<token>")
+def verify(token: str):
+    subscriber = subscribers.verify_email(g.site, token)
+    db.session.commit()
+    return _render("account/verified.html", 200 if subscriber else 404, subscriber=subscriber)
+
+
+@bp.route("/verify/resend", methods=["POST"])
+@subscriber_required
+def resend_verification():
+    if FlaskForm().validate_on_submit() and not current_user.is_verified:
+        limits.hit("password_reset")
+        subscribers.send_verification(g.site, current_user)
+        db.session.commit()
+        flash(f"We sent a new confirmation link to {current_user.email}.")
+    return redirect(url_for("account.home"))
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_request():
+    if request.method == "POST":
+        limits.hit("password_reset")
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        subscribers.request_password_reset(g.site, form.email.data)
+        db.session.commit()
+        return _render("account/reset_sent.html", email=form.email.data)
+    return _render("account/reset.html", 400 if form.errors else 200, form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    if subscribers.peek_token(g.site.partner_id, "reset", token) is None:
+        return _render("account/reset_invalid.html", 404)
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            subscriber = subscribers.reset_password(g.site, token, form.password.data)
+        except InvalidInput as error:
+            db.session.rollback()
+            add_error(form, error.field, error.message)
+        else:
+            if subscriber is None:
+                return _render("account/reset_invalid.html", 404)
+            db.session.commit()
+            login_user(subscriber)
+            flash("Your new password is set.")
+            return redirect(url_for("account.home"))
+    return _render("account/reset_password.html", 400 if form.errors else 200, form=form)
+
+
+@bp.route("/handoff")
+def handoff():
+    """Where a login made inside a frame lands in the top window: the single-use token becomes a
+    first-party session on this storefront, which needs no third-party cookie."""
+    subscriber = subscribers.consume_token(g.site.partner_id, "handoff",
+                                           request.args.get("token", ""))
+    if subscriber is None:
+        db.session.rollback()
+        flash("That sign-in link has expired. Please log in again.")
+        return redirect(url_for("account.login"))
+    login_user(subscriber)
+    db.session.commit()
+    return redirect(local_path(request.args.get("next")))

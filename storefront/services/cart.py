@@ -1,0 +1,155 @@
+"""The cart: domains and years a visitor wants, priced from the partner's catalogue.
+
+A cart carries no prices: only (domain, years) pairs and an optional promotion code. Prices are
+looked up every time it is shown, so nothing a browser sends can change what is charged. The order
+frame hands its cart to the storefront as a signed token (`sign_cart`/`open_cart`), because the
+frame cannot share a cookie with the storefront when the browser blocks third-party cookies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from storefront.domain_names import DomainQueryError, parse_query
+from storefront.services.errors import InvalidInput
+from storefront.services.partner_catalogue import catalogue, to_unicode
+
+MAX_ITEMS = 20
+MAX_PROMO = 40
+CART_TOKEN_SECONDS = 24 * 3600
+_SALT = "storefront-cart"
+
+Item = tuple[str, int]  # (ASCII domain, years)
+
+
+@dataclass(frozen=True)
+class CartLine:
+    domain: str
+    domain_unicode: str
+    years: int
+    min_years: int
+    max_years: int
+    price_minor: int  # the whole line: first-year register price plus renewals for the rest
+    currency: str
+
+
+@dataclass(frozen=True)
+class CartView:
+    lines: tuple[CartLine, ...]
+    promo: str
+    totals: tuple[tuple[str, int], ...]  # (currency, amount) — a cart may mix currencies
+
+    @property
+    def items(self) -> list[Item]:
+        return [(line.domain, line.years) for line in self.lines]
+
+
+def check_item(partner_id: int, domain: str, years: int | str | None) -> Item:
+    """A (domain, years) pair the partner sells, or InvalidInput with a clear message."""
+    offers = catalogue(partner_id).tlds
+    try:
+        parsed = parse_query(str(domain or ""), offers.keys(),
+                             {name: row["idn_allowed"] for name, row in offers.items()})
+    except DomainQueryError as error:
+        raise InvalidInput(error.message, "domain") from None
+    if parsed.tld is None:
+        raise InvalidInput("Choose a domain with its extension, e.g. example.pl.", "domain")
+    row = offers[parsed.tld]
+    years = parse_years(years, row["min_years"], row["max_years"], parsed.domain_unicode or "")
+    return parsed.domain or "", years
+
+
+def parse_years(value: int | str | None, low: int = 1, high: int = 10, domain: str = "") -> int:
+    if value is None or value == "":
+        return low
+    text = str(value).strip()
+    if not text.isdigit() or len(text) > 2:
+        raise InvalidInput(f"“{text[:20]}” is not a number of years.", "years")
+    years = int(text)
+    if not low <= years <= high:
+        subject = f".{domain.split('.', 1)[1]}" if "." in domain else "This domain"
+        raise InvalidInput(f"{subject} can be registered for {low} to {high} years.", "years")
+    return years
+
+
+def check_promo(code: str | None) -> str:
+    code = (code or "").strip()
+    if len(code) > MAX_PROMO or not all(c.isalnum() or c in "-_" for c in code):
+        raise InvalidInput("That promotion code is not valid.", "promo")
+    return code.upper()
+
+
+def add(items: Iterable[Item], item: Item) -> list[Item]:
+    """The cart with `item` in it (its years replaced when the domain is there already)."""
+    result = [(d, y) for d, y in items if d != item[0]]
+    if len(result) >= MAX_ITEMS:
+        raise InvalidInput(f"A cart holds at most {MAX_ITEMS} domains.", "domain")
+    return [*result, item]
+
+
+def remove(items: Iterable[Item], domain: str) -> list[Item]:
+    return [(d, y) for d, y in items if d != domain]
+
+
+def view(partner_id: int, items: Iterable[Item], promo: str = "") -> CartView:
+    """The cart priced now. Items the partner no longer sells, or with years out of range, are
+    dropped rather than shown with a wrong price."""
+    offers = catalogue(partner_id).tlds
+    lines: list[CartLine] = []
+    totals: dict[str, int] = {}
+    for domain, years in list(items)[:MAX_ITEMS]:
+        tld = domain.split(".", 1)[1] if "." in domain else ""
+        row = offers.get(tld)
+        if row is None or not row["min_years"] <= years <= row["max_years"]:
+            continue
+        price = row["register_minor"] + row["renew_minor"] * (years - 1)
+        lines.append(CartLine(domain, to_unicode(domain), years, row["min_years"],
+                              row["max_years"], price, row["currency"]))
+        totals[row["currency"]] = totals.get(row["currency"], 0) + price
+    return CartView(tuple(lines), promo, tuple(sorted(totals.items())))
+
+
+# -- the hand-off from the order frame -----------------------------------------------------------
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def sign_cart(partner_id: int, items: Iterable[Item], promo: str = "") -> str:
+    return _serializer().dumps({"p": partner_id, "i": [list(item) for item in items], "c": promo})
+
+
+def open_cart(partner_id: int, token: str) -> tuple[list[Item], str] | None:
+    """The items and promo code of a cart token signed for this partner, or None."""
+    try:
+        data = _serializer().loads(token, max_age=CART_TOKEN_SECONDS)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("p") != partner_id:
+        return None
+    items = [
+        (str(pair[0]), int(pair[1]))
+        for pair in data.get("i", [])[:MAX_ITEMS]
+        if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], int)
+    ]
+    return items, str(data.get("c", ""))[:MAX_PROMO]
+
+
+def parse_items(text: str | None) -> list[Item]:
+    """Items from the order frame's URL, `example.pl:2,shop.com:1`; malformed pairs are skipped
+    (the frame built the text itself, so they only come from a hand-edited URL)."""
+    items: list[Item] = []
+    for pair in (text or "").split(",")[:MAX_ITEMS]:
+        domain, _, years = pair.strip().partition(":")
+        if domain and years.isdigit() and len(years) <= 2:
+            items.append((domain.lower(), int(years)))
+    return items
+
+
+def format_items(items: Iterable[Item]) -> str:
+    return ",".join(f"{domain}:{years}" for domain, years in items)

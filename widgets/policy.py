@@ -1,0 +1,74 @@
+"""Who may embed a frame, and how a form inside a frame proves it came from our own frame.
+
+- `parent_origin` (sent by embed.js) must be one of the partner's allowed origins, else 400.
+- Frame responses send `frame-ancestors` with exactly the partner's allowed origins.
+- Forms in frames cannot rely on the session cookie (a third-party cookie, blocked by Safari,
+  Firefox and Chrome incognito), so their CSRF defence is a signed token naming the partner and
+  the parent origin, plus the Origin header, which must be the frame's own origin.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, g, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from storefront.security import allow_framing_by
+from storefront.tenancy import Site
+
+FORM_TOKEN_SECONDS = 2 * 3600
+_SALT = "storefront-frame-form"
+
+
+class FrameRefused(Exception):
+    """A frame request that cannot be served: the message is shown, with a 4xx status."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def parent_origin(site: Site) -> str:
+    """The validated `parent_origin` parameter ("" when absent)."""
+    origin = request.values.get("parent_origin", "").strip().rstrip("/").lower()
+    if not origin:
+        return ""
+    if origin not in site.frame_origins:
+        raise FrameRefused(
+            f"{origin[:100]} is not allowed to show this frame. The site's owner can allow it "
+            f"in the panel (Branding → Frame origins)."
+        )
+    return origin
+
+
+def allow_framing(site: Site) -> None:
+    allow_framing_by(site.frame_origins)
+
+
+def form_token(site: Site, origin: str) -> str:
+    return _serializer().dumps({"p": site.partner_id, "o": origin})
+
+
+def check_form(site: Site, origin: str) -> None:
+    """Refuse a frame form post that our own frame did not make (403)."""
+    sent_from = request.headers.get("Origin")
+    own = f"{request.scheme}://{request.host}".lower()
+    if sent_from is not None and sent_from.lower() != own:
+        raise FrameRefused("This form can only be sent from its own page.", 403)
+    try:
+        data = _serializer().loads(request.form.get("frame_token", ""), max_age=FORM_TOKEN_SECONDS)
+    except BadSignature:
+        raise FrameRefused("The form expired. Please reload it and try again.", 403) from None
+    if data != {"p": site.partner_id, "o": origin}:
+        raise FrameRefused("The form expired. Please reload it and try again.", 403)
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+
+
+def current_site() -> Site:
+    site = g.get("site")
+    if site is None:
+        abort(404)
+    return site

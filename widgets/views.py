@@ -1,0 +1,218 @@
+"""The five frames. Each renders in the partner's palette with no site chrome, answers with
+`frame-ancestors` = the partner's allowed origins, and keeps the deep-link parameters it was given
+(parent_origin, group, locale, promo) on every link and form inside it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_login import login_user
+
+from storefront import limits
+from storefront.db import db
+from storefront.services import cart, subscribers
+from storefront.services.catalog import format_price
+from storefront.services.domain_search import GroupNotFound, price_table, search
+from storefront.services.errors import InvalidInput
+from storefront.services.partner_catalogue import catalogue
+from storefront.tenancy import partner_url
+from widgets.policy import (
+    FrameRefused,
+    allow_framing,
+    check_form,
+    current_site,
+    form_token,
+    parent_origin,
+)
+
+bp = Blueprint("frames", __name__, url_prefix="/frames")
+
+LOCALES = ("en", "pl", "de")
+KEPT_PARAMS = ("parent_origin", "locale", "group", "promo", "items")
+
+
+@bp.before_request
+def _frame_policy():
+    site = current_site()
+    allow_framing(site)
+    try:
+        g.parent_origin = parent_origin(site)
+        g.promo = cart.check_promo(request.values.get("promo"))
+    except FrameRefused as refused:
+        return _refusal(refused)
+    except InvalidInput as error:
+        return _refusal(FrameRefused(error.message))
+    return None
+
+
+@bp.errorhandler(FrameRefused)
+def _refusal(refused: FrameRefused):
+    return _render("frames/refused.html", refused.status, message=refused.message)
+
+
+def _locale() -> str:
+    locale = request.values.get("locale", "en").strip().lower()[:5]
+    return locale if locale in LOCALES else "en"
+
+
+def kept(**extra: Any) -> dict[str, str]:
+    """The deep-link parameters to carry on, plus `extra` (None drops one)."""
+    params = {key: request.values.get(key, "") for key in KEPT_PARAMS}
+    params["parent_origin"] = g.get("parent_origin", "")
+    params.update({k: ("" if v is None else str(v)) for k, v in extra.items()})
+    return {k: v for k, v in params.items() if v}
+
+
+def _render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    site = current_site()
+    locale = _locale()
+    return render_template(
+        template,
+        site=site,
+        frame_parent_origin=g.get("parent_origin", ""),
+        frame_allowed_origins=json.dumps(list(site.frame_origins)),
+        locale=locale,
+        price=lambda amount, currency: format_price(amount, currency, locale),
+        kept=kept,
+        **context,
+    ), status
+
+
+def _years_param() -> int | None:
+    raw = request.args.get("years", "").strip()
+    if not raw:
+        return None
+    try:
+        return cart.parse_years(raw)
+    except InvalidInput as error:
+        raise FrameRefused(error.message) from None
+
+
+@bp.route("/domain-search")
+def domain_search():
+    site = current_site()
+    years = _years_param()
+    query = request.args.get("q", "")
+    try:
+        group, _rows = price_table(site.partner_id, request.args.get("group") or None)
+        result = search(site.partner_id, query, request.args.get("group") or None,
+                        tld=request.args.get("tld") or None) if query.strip() else None
+    except GroupNotFound:
+        abort(404)
+    return _render("frames/domain_search.html", result=result, query=query, years=years or 1,
+                   group=group, groups=catalogue(site.partner_id).group_views)
+
+
+@bp.route("/pricing")
+def pricing():
+    site = current_site()
+    try:
+        group, rows = price_table(site.partner_id, request.args.get("group") or None)
+    except GroupNotFound:
+        abort(404)
+    return _render("frames/pricing.html", group=group, rows=rows)
+
+
+@bp.route("/order")
+def order():
+    site = current_site()
+    items = cart.parse_items(request.args.get("items"))
+    error = None
+    status = 200
+    try:
+        if request.args.get("add"):
+            items = cart.add(items, cart.check_item(site.partner_id, request.args["add"],
+                                                    request.args.get("years")))
+        if request.args.get("remove"):
+            items = cart.remove(items, request.args["remove"].lower())
+    except InvalidInput as refused:
+        error, status = refused.message, 400
+    view = cart.view(site.partner_id, items, g.promo)
+    checkout = partner_url(site, url_for("cart.import_cart",
+                                         c=cart.sign_cart(site.partner_id, view.items, g.promo)))
+    return _render("frames/order.html", status, cart=view, error=error, checkout_url=checkout,
+                   items_param=cart.format_items(view.items))
+
+
+# -- login and signup ------------------------------------------------------------------------------
+
+
+@bp.route("/user-login", methods=["GET", "POST"])
+def user_login():
+    site = current_site()
+    error = None
+    email = ""
+    if request.method == "POST":
+        limits.hit("subscriber_login")
+        check_form(site, g.parent_origin)
+        email = request.form.get("email", "")[:254]
+        subscriber = subscribers.authenticate(site.partner_id, email,
+                                              request.form.get("password", "")[:200])
+        if subscriber is not None:
+            return _hand_off(subscriber)
+        error = "Wrong e-mail or password."
+    return _render("frames/user_login.html", 400 if error else 200, error=error, email=email,
+                   token=form_token(site, g.parent_origin))
+
+
+@bp.route("/user-register", methods=["GET", "POST"])
+def user_register():
+    site = current_site()
+    errors: dict[str, str] = {}
+    values = {"name": "", "email": ""}
+    if request.method == "POST":
+        limits.hit("signup")
+        check_form(site, g.parent_origin)
+        values = {"name": request.form.get("name", "")[:120],
+                  "email": request.form.get("email", "")[:254]}
+        try:
+            subscriber = subscribers.register(site, values["email"],
+                                              request.form.get("password", "")[:201],
+                                              values["name"])
+        except InvalidInput as error:
+            db.session.rollback()
+            errors[error.field or "form"] = error.message
+        else:
+            return _hand_off(subscriber)
+    return _render("frames/user_register.html", 400 if errors else 200, errors=errors,
+                   values=values, token=form_token(site, g.parent_origin))
+
+
+def _hand_off(subscriber) -> tuple[str, int]:
+    """Logged in: a single-use token takes the subscriber to the storefront's top window, where it
+    becomes a first-party session. A first-party frame (embedded from the partner's own site) also
+    gets the session right away."""
+    site = current_site()
+    token = subscribers.issue_token(subscriber, "handoff")
+    login_user(subscriber)
+    db.session.commit()
+    url = partner_url(site, url_for("account.handoff", token=token, next="/account/"))
+    return _render("frames/login_done.html", subscriber=subscriber, handoff_url=url)
+
+
+# -- embed.js --------------------------------------------------------------------------------------
+
+static_bp = Blueprint("frames_static", __name__)
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+@static_bp.route("/widgets/embed.js")
+def embed_js() -> Response:
+    current_site()
+    response = send_from_directory(STATIC, "embed.js", mimetype="text/javascript")
+    # A stable address partners paste into their pages: cached briefly, so fixes reach them.
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
