@@ -23,6 +23,11 @@ def allow_framing_by(origins: list[str] | tuple[str, ...]) -> None:
     g.frame_ancestors = tuple(origins)
 
 
+def allow_frames_from(origins: list[str] | tuple[str, ...]) -> None:
+    """This page shows iframes from these origins (the panel's live preview of a partner's frames)."""
+    g.frame_src = tuple(origins)
+
+
 def _set_headers(response: Response) -> Response:
     nonce = g.get("csp_nonce")
     source = f" 'nonce-{nonce}'" if nonce else ""
@@ -34,6 +39,7 @@ def _set_headers(response: Response) -> Response:
         f"script-src 'self'{source}; "
         f"style-src 'self'{source}; "
         "img-src 'self' data:; "
+        f"frame-src 'self'{''.join(' ' + o for o in g.get('frame_src', ()))}; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; "
         f"frame-ancestors {frame_policy}"
     ))

@@ -13,10 +13,12 @@ from flask import abort, current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from storefront.security import allow_framing_by
-from storefront.tenancy import Site
+from storefront.tenancy import Site, platform_url
 
 FORM_TOKEN_SECONDS = 2 * 3600
 _SALT = "storefront-frame-form"
+PREVIEW_SALT = "storefront-frame-preview"
+PREVIEW_SECONDS = 4 * 3600
 
 
 class FrameRefused(Exception):
@@ -42,7 +44,26 @@ def parent_origin(site: Site) -> str:
 
 
 def allow_framing(site: Site) -> None:
-    allow_framing_by(site.frame_origins)
+    """The partner's allowed origins, and nothing else; the panel's live preview (platform host)
+    only with a short-lived preview token the panel signed for this partner."""
+    origins = tuple(site.frame_origins)
+    if is_preview(site):
+        origins += (platform_url("/").rstrip("/"),)
+    allow_framing_by(origins)
+
+
+def preview_token(partner_id: int) -> str:
+    return _serializer(PREVIEW_SALT).dumps(partner_id)
+
+
+def is_preview(site: Site) -> bool:
+    token = request.values.get("preview", "")
+    if not token:
+        return False
+    try:
+        return _serializer(PREVIEW_SALT).loads(token, max_age=PREVIEW_SECONDS) == site.partner_id
+    except BadSignature:
+        return False
 
 
 def form_token(site: Site, origin: str) -> str:
@@ -63,8 +84,8 @@ def check_form(site: Site, origin: str) -> None:
         raise FrameRefused("The form expired. Please reload it and try again.", 403)
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+def _serializer(salt: str = _SALT) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def current_site() -> Site:

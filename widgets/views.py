@@ -39,7 +39,7 @@ from widgets.policy import (
 bp = Blueprint("frames", __name__, url_prefix="/frames")
 
 LOCALES = ("en", "pl", "de")
-KEPT_PARAMS = ("parent_origin", "locale", "group", "promo", "items")
+KEPT_PARAMS = ("parent_origin", "locale", "group", "promo", "items", "preview")
 
 
 @bp.before_request
