@@ -3,6 +3,7 @@ bad input prints a clear message and exits non-zero with nothing changed."""
 
 from __future__ import annotations
 
+import csv
 import secrets
 from collections.abc import Callable
 from typing import TypeVar
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storefront.db import db
 from storefront.models import Partner
-from storefront.services import domains, partners
+from storefront.services import catalog, domains, partners, tld_admin
 from storefront.services.errors import InvalidInput
 from storefront.services.users import ensure_user
 
@@ -143,9 +144,27 @@ def list_partners(search: str) -> None:
         click.echo(f"{partner.slug}\t{partner.status}\t{partner.name}")
 
 
+@click.command("import-tlds")
+@with_appcontext
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def import_tlds(file: str) -> None:
+    """Create or update the TLD catalogue from a CSV file; a bad line changes nothing.
+
+    Every bad line is printed (by _run, from CatalogueError's message) before the exit."""
+    try:
+        result = _run(lambda: catalog.import_catalogue(file, tld_admin.configured_backends()))
+    except (UnicodeDecodeError, csv.Error) as error:
+        db.session.rollback()
+        raise click.ClickException(f"{file} is not a readable UTF-8 CSV file ({error}).") from None
+    click.echo(f"created {len(result.created)}, updated {len(result.updated)}")
+    for label, names in (("created", result.created), ("updated", result.updated)):
+        if names:
+            click.echo(f"{label}: {' '.join(names)}")
+
+
 def init_app(app: Flask) -> None:
     for command in (
-        init_db, demo, create_platform_admin, create_partner, add_domain,
+        init_db, demo, create_platform_admin, create_partner, add_domain, import_tlds,
         suspend_partner, reactivate_partner, list_partners,
     ):
         app.cli.add_command(command)

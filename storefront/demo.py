@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storefront.db import db
+from storefront.demo_catalogue import load_demo_catalogue
 from storefront.models import Partner
 from storefront.services import partners
 from storefront.services.users import ensure_user
@@ -51,8 +52,10 @@ def load_demo() -> list[str]:
             partners.add_member(partner, owner, "owner")
             _decorate(partner)
         lines.append(
-            f"{spec['name']:<16} {partner_url(partner)}  panel: {spec['owner'][0]} / {spec['owner'][1]}"
+            f"{spec['name']:<16} {partner_url(partner)}  "
+            f"panel: {spec['owner'][0]} / {spec['owner'][1]}"
         )
+    lines.extend(load_demo_catalogue())  # the TLDs, and what acme and globex sell
     db.session.flush()
     return lines
 

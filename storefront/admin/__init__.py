@@ -1,9 +1,10 @@
-"""Platform admin on the platform host: partners, reseller applications, the e-mail outbox.
+"""Platform admin on the platform host: partners, reseller applications, the TLD catalogue, the
+e-mail outbox.
 
 `blueprint.py` is the URL map's home; each module below adds the routes of one area.
 """
 
-from storefront.admin import applications, partners, views  # noqa: F401  (they register routes)
+from storefront.admin import applications, partners, tlds, views  # noqa: F401  (they register routes)
 from storefront.admin.blueprint import bp
 
 __all__ = ["bp"]
