@@ -6,6 +6,7 @@ The README lists every variable. Nothing here touches the database or the networ
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import secrets
 from pathlib import Path
@@ -25,6 +26,9 @@ ENV_VARS = (
     "DNS_RESOLVER",
     "HOST_CACHE_SECONDS",
 )
+# Settings given as JSON in the environment, e.g.
+# REGISTRAR_BACKENDS='{"sandbox": {"kind": "sandbox"}, "epp": {"kind": "epp", "host": "…"}}'.
+JSON_ENV_VARS = ("REGISTRAR_BACKENDS", "AVAILABILITY_CACHE_SECONDS", "AVAILABILITY_TIMEOUT")
 
 
 def defaults(instance_path: str) -> dict:
@@ -57,6 +61,9 @@ def load(app: Flask, test_config: dict | None) -> None:
     for name in ENV_VARS:
         if name in os.environ:
             app.config[name] = os.environ[name]
+    for name in JSON_ENV_VARS:
+        if name in os.environ:
+            app.config[name] = json.loads(os.environ[name])
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):

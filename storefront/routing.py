@@ -15,7 +15,7 @@ from storefront.tenancy import enter_tenant, partner_url, resolve_host
 # Blueprints that exist only on the platform host, and ones that exist only on partner hosts.
 PLATFORM_ONLY = {"platform", "panel", "cms_panel", "admin"}
 STOREFRONT_ONLY = {"site", "frames", "account", "cart"}
-SERVED_ON_EVERY_PARTNER_HOST = {"frames", "site.asset", "frames_static"}
+SERVED_ON_EVERY_PARTNER_HOST = {"frames", "site.asset", "site.palette", "frames_static"}
 
 
 # Answered on any Host: Caddy asks by address (http://127.0.0.1:8000/…), before any partner exists

@@ -22,7 +22,7 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session, aliased, with_loader_criteria
 
 from storefront.db import db
-from storefront.models import Partner, PartnerDomain, PartnerOwned
+from storefront.models import Partner, PartnerDomain, PartnerOwned, Tld
 
 M = TypeVar("M")
 
@@ -259,7 +259,9 @@ def _scope_to_tenant(state) -> None:
 @event.listens_for(Session, "after_flush")
 def _note_partner_changes(session: Session, _ctx) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Partner | PartnerOwned):
+        # A TLD is the platform's, but what it costs and whether it is enabled shows on every
+        # storefront that sells it.
+        if isinstance(obj, Partner | PartnerOwned | Tld):
             session.info["partner_data_changed"] = True
             return
 

@@ -161,3 +161,13 @@ def two_partners(make_partner, make_user):
         "acme_owner": make_user("owner@acme.example.com", acme),
         "globex_owner": make_user("owner@globex.example.com", globex),
     }
+
+
+def page_with_palette(client: FlaskClient, path: str = "/") -> str:
+    """A storefront page's HTML followed by the palette stylesheet it links to: what a visitor's
+    browser applies."""
+    import re
+
+    body = client.get(path).get_data(as_text=True)
+    link = re.search(r'href="(/palette/[0-9a-f]+\.css)"', body)
+    return body + ("\n" + client.get(link.group(1)).get_data(as_text=True) if link else "")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from storefront import limits
 from storefront.db import db
 from storefront.models import ResellerApplication
 
@@ -123,8 +122,6 @@ def test_form_has_a_csrf_token_when_csrf_is_on(extra_app):
 def limited_client(extra_app):
     """A client of an app with rate limits on, as in production."""
     app = extra_app(RATELIMIT_ENABLED=True)
-    if "storefront_limiter" not in app.extensions:  # until create_app calls limits.init_app
-        limits.init_app(app)
     return app.test_client()
 
 

@@ -12,6 +12,7 @@ from storefront import palette
 from storefront.db import db
 from storefront.models import Partner
 from storefront.services.branding import contrast_ratio, relative_luminance, suggest_foreground
+from tests.conftest import page_with_palette
 
 INJECTION = "red;}</style><script>alert(1)</script>"
 
@@ -95,10 +96,10 @@ def test_palette_is_saved_and_reaches_the_storefront(acme_admin, host_client):
     response = acme_admin.post("/panel/acme/branding/palette", data=colours)
     assert response.status_code == 302
     assert acme().palette["primary"] == "#aa3300"
-    home = host_client("acme.localhost").get("/").get_data(as_text=True)
+    home = page_with_palette(host_client("acme.localhost"))
     assert "--primary:#aa3300" in home and "--header:#123456" in home
     # Globex's storefront keeps its own colours.
-    assert "#aa3300" not in host_client("globex.localhost").get("/").get_data(as_text=True)
+    assert "#aa3300" not in page_with_palette(host_client("globex.localhost"))
 
 
 @pytest.mark.parametrize(
@@ -121,7 +122,7 @@ def test_a_value_that_is_not_a_colour_is_refused_and_nothing_changes(acme_admin,
 
 def test_the_injection_never_reaches_a_stylesheet(acme_admin, host_client):
     acme_admin.post("/panel/acme/branding/palette", data=full_palette(link=INJECTION))
-    home = host_client("acme.localhost").get("/").get_data(as_text=True)
+    home = page_with_palette(host_client("acme.localhost"))
     assert "alert(1)" not in home
 
 

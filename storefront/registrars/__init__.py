@@ -59,7 +59,13 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BACKENDS: dict[str, dict[str, Any]] = {"sandbox": {"kind": "sandbox", "latency_ms": 0}}
+# With no REGISTRAR_BACKENDS configured (the demo, a fresh install), the catalogue's "epp" TLDs are
+# served by a second sandbox under that name, so they answer instead of showing "unknown" forever;
+# production points "epp" at the registry: {"kind": "epp", "host": …} (README, Configuration).
+DEFAULT_BACKENDS: dict[str, dict[str, Any]] = {
+    "sandbox": {"kind": "sandbox", "latency_ms": 0},
+    "epp": {"kind": "sandbox", "latency_ms": 0},
+}
 DEFAULT_CACHE_SECONDS = 60
 
 BackendFactory = Callable[[str, Mapping[str, Any], Callable[[str], None]], RegistrarBackend]

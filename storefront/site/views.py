@@ -1,7 +1,8 @@
-"""The storefront: the home page, published CMS pages, the search placeholder, partner assets."""
+"""The storefront: the home page, published CMS pages, the domain search, partner assets."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from flask import Blueprint, Response, abort, g, request
@@ -9,6 +10,8 @@ from flask import Blueprint, Response, abort, g, request
 from storefront.db import db
 from storefront.models import Asset
 from storefront.palette import css_variables
+from storefront.services import domain_search
+from storefront.services.catalog import format_price
 from storefront.site.content import published_page, theme_context
 from storefront.tenancy import Site, scoped
 from storefront.themes import render_theme
@@ -22,8 +25,29 @@ SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
 @bp.app_template_global()
 def palette_css(site: Site) -> str:
-    """The partner's colours as CSS custom properties, for the theme's nonce'd <style>."""
+    """The partner's colours as CSS custom properties."""
     return css_variables(site.palette)
+
+
+@bp.app_template_global()
+def palette_url(site: Site) -> str:
+    """The partner's colours as a stylesheet named by its content: cached for good by browsers, and
+    no inline <style>, so a page needs no CSP nonce and the page cache can keep it."""
+    return f"/palette/{_palette_digest(site)}.css"
+
+
+def _palette_digest(site: Site) -> str:
+    return hashlib.sha256(palette_css(site).encode()).hexdigest()[:16]
+
+
+@bp.route("/palette/<digest>.css")
+def palette(digest: str) -> Response:
+    response = Response(palette_css(g.site), mimetype="text/css")
+    if digest == _palette_digest(g.site):
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:  # an address from before the palette changed: the current colours, not kept
+        response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def storefront_home() -> str:
@@ -44,8 +68,32 @@ def _render_page(site: Site, slug: str) -> str:
 
 @bp.route("/search")
 def search() -> str:
-    query = request.args.get("q", "").strip()[:253]
-    return render_theme(g.site, "search.html", query=query, **theme_context(g.site))
+    """GET /search?q=&group=&tld=: the search box, then the results for q across the group."""
+    submitted = "q" in request.args
+    try:
+        result = domain_search.search(
+            g.site.partner_id,
+            request.args.get("q", "") if submitted else "",
+            request.args.get("group") or None,
+            tld=request.args.get("tld") or None,
+        )
+    except domain_search.GroupNotFound:
+        abort(404)
+    return render_theme(
+        g.site,
+        "search.html",
+        result=result,
+        submitted=submitted,
+        query=result.query,
+        search_groups=result.groups,
+        search_group=result.group,
+        money=_money,
+        **theme_context(g.site),
+    )
+
+
+def _money(amount_minor: int, currency: str) -> str:
+    return format_price(amount_minor, currency, "en")  # the subscriber's locale comes later
 
 
 @bp.route("/assets/<sha>")
