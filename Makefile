@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 0.0.0.0
 PORT ?= 5000
 
-.PHONY: run dev test test-sqlite test-postgres bench lint install
+.PHONY: run dev test test-sqlite test-postgres bench lint install embed-demo
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ test-sqlite: install
 
 test-postgres: install
 	$(PY) tests/pg_cluster.py $(PY) -m pytest -p no:cacheprovider
+
+# A page of "another site" (http://partner.localhost:8080) embedding Acme's frames; run beside `make run`.
+embed-demo:
+	$(PYTHON) -m http.server 8080 --bind 127.0.0.1 --directory deploy/embed-demo
 
 bench: install
 	$(PY) bench/run.py

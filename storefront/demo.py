@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storefront.db import db
+from storefront.db import db, utcnow
 from storefront.demo_catalogue import load_demo_catalogue
 from storefront.models import Partner
 from storefront.services import partners
@@ -56,8 +56,32 @@ def load_demo() -> list[str]:
             f"panel: {spec['owner'][0]} / {spec['owner'][1]}"
         )
     lines.extend(load_demo_catalogue())  # the TLDs, and what acme and globex sell
+    lines.extend(_demo_subscriber_and_frames())
     db.session.flush()
     return lines
+
+
+EMBED_DEMO_ORIGIN = "http://partner.localhost:8080"  # `make embed-demo` serves deploy/embed-demo/
+SUBSCRIBER = ("ann@example.com", "demo-subscriber-pass", "Ann Example")
+
+
+def _demo_subscriber_and_frames() -> list[str]:
+    """Acme lets the embed demo page frame it and has one subscriber to log in with."""
+    from storefront.services import subscribers
+
+    acme = db.session.scalar(select(Partner).where(Partner.slug == "acme"))
+    if acme is None:
+        return []
+    if EMBED_DEMO_ORIGIN not in (acme.frame_origins or []):
+        acme.frame_origins = [*(acme.frame_origins or []), EMBED_DEMO_ORIGIN]
+    if subscribers.find(acme.id, SUBSCRIBER[0]) is None:
+        subscriber = subscribers.register(acme, SUBSCRIBER[0], SUBSCRIBER[1], SUBSCRIBER[2])
+        subscriber.email_verified_at = subscriber.created_at or utcnow()
+    return [
+        f"Acme subscriber: {SUBSCRIBER[0]} / {SUBSCRIBER[1]}  ({partner_url(acme, '/account/')})",
+        f"Frames demo:     make embed-demo, then {EMBED_DEMO_ORIGIN}/ (Acme's frames in a page of "
+        f"another site)",
+    ]
 
 
 def _decorate(partner: Partner) -> None:

@@ -131,8 +131,10 @@ def order():
     error = None
     status = 200
     try:
-        if request.args.get("add"):
-            items = cart.add(items, cart.check_item(site.partner_id, request.args["add"],
+        # `q` is embed.js's deep link (data-q="example.pl" data-years="2"), `add` the frame's.
+        add = request.args.get("add") or request.args.get("q")
+        if add:
+            items = cart.add(items, cart.check_item(site.partner_id, add,
                                                     request.args.get("years")))
         if request.args.get("remove"):
             items = cart.remove(items, request.args["remove"].lower())
