@@ -16,6 +16,10 @@ from flask import render_template
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from storefront.services.catalog import format_price
+from storefront.services.domain_search import price_table
+from storefront.services.partner_catalogue import catalogue
+
 # name -> what the editor sees in the list of available modules
 MODULES: dict[str, str] = {
     "domain-search": "A domain search box",
@@ -102,11 +106,11 @@ def render_body(body: str, site: Any) -> str:
             html.append(value)
         else:
             template = f"cms_modules/{value}.html"
-            html.append(render_template(template, site=site, **module_context(value)))
+            html.append(render_template(template, site=site, **module_context(value, site)))
     return Markup("".join(html))
 
 
-# Until the TLD catalogue arrives, the price module shows sample prices, clearly labelled as such.
+# A partner that sells no TLD yet shows sample prices, clearly labelled as such.
 SAMPLE_PRICES: tuple[tuple[str, str, str], ...] = (
     (".com", "59.00 PLN", "69.00 PLN"),
     (".pl", "19.00 PLN", "89.00 PLN"),
@@ -115,7 +119,21 @@ SAMPLE_PRICES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def module_context(name: str) -> dict[str, Any]:
+def module_context(name: str, site: Any = None) -> dict[str, Any]:
     if name == "tld-prices":
-        return {"prices": SAMPLE_PRICES, "sample": True}
+        return _price_table(site)
     return {}
+
+
+def _price_table(site: Any) -> dict[str, Any]:
+    """The default TLD group's prices (every TLD sold when there are no groups), formatted."""
+    partner_id = getattr(site, "partner_id", None)
+    if partner_id is None or not catalogue(partner_id).tlds:
+        return {"prices": SAMPLE_PRICES, "sample": True}
+    group, rows = price_table(partner_id)
+    prices = tuple(
+        (f".{row['tld_unicode']}", format_price(row["register_minor"], row["currency"]),
+         format_price(row["renew_minor"], row["currency"]))
+        for row in rows
+    )
+    return {"prices": prices, "sample": False, "caption": f"{group.name}: domain prices"}
