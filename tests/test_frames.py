@@ -177,3 +177,33 @@ def test_order_frame_refuses_years_out_of_range_and_unsold_tlds(shops):
     assert too_long.status_code == 400 and "1 to 10 years" in too_long.text
     unsold = shops["acme"].get("/frames/order?add=free-abc.xyz")
     assert unsold.status_code == 400 and "offer .xyz" in unsold.text
+
+
+def test_a_taken_domain_is_offered_for_transfer_at_the_transfer_price(shops):
+    acme = shops["acme_partner"]
+    catalog.set_retail_prices(acme, "eu", register="100", renew="100", transfer="77")
+    db.session.commit()
+    search = shops["acme"].get("/frames/domain-search?q=taken-abc.eu").text
+    assert "operation=transfer" in search and "77.00" in search
+    frame = shops["acme"].get("/frames/order?add=taken-abc.eu&years=1&operation=transfer")
+    assert "(transfer)" in frame.text and "77.00" in frame.text
+    assert "taken-abc.eu:1:transfer" in frame.text
+    top = shops["acme"].application.test_client()
+    link = re.search(r'href="(http://acme.localhost/cart/import\?c=[^"]+)"', frame.text).group(1)
+    top.get(link.removeprefix("http://acme.localhost"), headers={"Host": "acme.localhost"})
+    cart = top.get("/cart/", headers={"Host": "acme.localhost"}).text
+    assert "taken-abc.eu" in cart and "(transfer)" in cart and "77.00" in cart
+
+
+def test_storefront_cart_adds_changes_and_removes(shops):
+    acme = shops["acme"]
+    assert acme.get("/cart/add?domain=free-abc.pl&years=3").status_code == 302
+    assert "300.00" in acme.get("/cart/").text  # 3 years at 100
+    bad = acme.get("/cart/add?domain=free-abc.pl&years=x")
+    assert bad.status_code == 400 and "not a number of years" in bad.text
+    acme.post("/cart/update", data={"domain": "free-abc.pl", "years": "1", "action": "update"})
+    assert "100.00" in acme.get("/cart/").text
+    acme.post("/cart/update", data={"domain": "free-abc.pl", "action": "remove"})
+    assert "Your cart is empty" in acme.get("/cart/").text
+    # Globex's cart never shows Acme's.
+    assert "free-abc" not in shops["globex"].get("/cart/").text

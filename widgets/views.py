@@ -135,7 +135,8 @@ def order():
         add = request.args.get("add") or request.args.get("q")
         if add:
             items = cart.add(items, cart.check_item(site.partner_id, add,
-                                                    request.args.get("years")))
+                                                    request.args.get("years"),
+                                                    request.args.get("operation")))
         if request.args.get("remove"):
             items = cart.remove(items, request.args["remove"].lower())
     except InvalidInput as refused:

@@ -23,17 +23,19 @@ MAX_PROMO = 40
 CART_TOKEN_SECONDS = 24 * 3600
 _SALT = "storefront-cart"
 
-Item = tuple[str, int]  # (ASCII domain, years)
+Item = tuple[str, int, str]  # (ASCII domain, years, "register" or "transfer")
+OPERATIONS = ("register", "transfer")
 
 
 @dataclass(frozen=True)
 class CartLine:
     domain: str
     domain_unicode: str
+    operation: str
     years: int
     min_years: int
     max_years: int
-    price_minor: int  # the whole line: first-year register price plus renewals for the rest
+    price_minor: int  # the whole line: the first year's register or transfer, then renewals
     currency: str
 
 
@@ -45,11 +47,15 @@ class CartView:
 
     @property
     def items(self) -> list[Item]:
-        return [(line.domain, line.years) for line in self.lines]
+        return [(line.domain, line.years, line.operation) for line in self.lines]
 
 
-def check_item(partner_id: int, domain: str, years: int | str | None) -> Item:
-    """A (domain, years) pair the partner sells, or InvalidInput with a clear message."""
+def check_item(partner_id: int, domain: str, years: int | str | None,
+               operation: str | None = None) -> Item:
+    """A (domain, years, operation) the partner sells, or InvalidInput with a clear message."""
+    operation = operation or "register"
+    if operation not in OPERATIONS:
+        raise InvalidInput("Choose to register or to transfer the domain.", "operation")
     offers = catalogue(partner_id).tlds
     try:
         parsed = parse_query(str(domain or ""), offers.keys(),
@@ -60,7 +66,7 @@ def check_item(partner_id: int, domain: str, years: int | str | None) -> Item:
         raise InvalidInput("Choose a domain with its extension, e.g. example.pl.", "domain")
     row = offers[parsed.tld]
     years = parse_years(years, row["min_years"], row["max_years"], parsed.domain_unicode or "")
-    return parsed.domain or "", years
+    return parsed.domain or "", years, operation
 
 
 def parse_years(value: int | str | None, low: int = 1, high: int = 10, domain: str = "") -> int:
@@ -85,14 +91,14 @@ def check_promo(code: str | None) -> str:
 
 def add(items: Iterable[Item], item: Item) -> list[Item]:
     """The cart with `item` in it (its years replaced when the domain is there already)."""
-    result = [(d, y) for d, y in items if d != item[0]]
+    result = [existing for existing in items if existing[0] != item[0]]
     if len(result) >= MAX_ITEMS:
         raise InvalidInput(f"A cart holds at most {MAX_ITEMS} domains.", "domain")
     return [*result, item]
 
 
 def remove(items: Iterable[Item], domain: str) -> list[Item]:
-    return [(d, y) for d, y in items if d != domain]
+    return [item for item in items if item[0] != domain]
 
 
 def view(partner_id: int, items: Iterable[Item], promo: str = "") -> CartView:
@@ -101,13 +107,14 @@ def view(partner_id: int, items: Iterable[Item], promo: str = "") -> CartView:
     offers = catalogue(partner_id).tlds
     lines: list[CartLine] = []
     totals: dict[str, int] = {}
-    for domain, years in list(items)[:MAX_ITEMS]:
+    for domain, years, operation in list(items)[:MAX_ITEMS]:
         tld = domain.split(".", 1)[1] if "." in domain else ""
         row = offers.get(tld)
         if row is None or not row["min_years"] <= years <= row["max_years"]:
             continue
-        price = row["register_minor"] + row["renew_minor"] * (years - 1)
-        lines.append(CartLine(domain, to_unicode(domain), years, row["min_years"],
+        first = row["transfer_minor"] if operation == "transfer" else row["register_minor"]
+        price = first + row["renew_minor"] * (years - 1)
+        lines.append(CartLine(domain, to_unicode(domain), operation, years, row["min_years"],
                               row["max_years"], price, row["currency"]))
         totals[row["currency"]] = totals.get(row["currency"], 0) + price
     return CartView(tuple(lines), promo, tuple(sorted(totals.items())))
@@ -133,23 +140,29 @@ def open_cart(partner_id: int, token: str) -> tuple[list[Item], str] | None:
     if not isinstance(data, dict) or data.get("p") != partner_id:
         return None
     items = [
-        (str(pair[0]), int(pair[1]))
-        for pair in data.get("i", [])[:MAX_ITEMS]
-        if isinstance(pair, list) and len(pair) == 2 and isinstance(pair[1], int)
+        (str(item[0]), int(item[1]), str(item[2]))
+        for item in data.get("i", [])[:MAX_ITEMS]
+        if isinstance(item, list) and len(item) == 3 and isinstance(item[1], int)
+        and item[2] in OPERATIONS
     ]
     return items, str(data.get("c", ""))[:MAX_PROMO]
 
 
 def parse_items(text: str | None) -> list[Item]:
-    """Items from the order frame's URL, `example.pl:2,shop.com:1`; malformed pairs are skipped
-    (the frame built the text itself, so they only come from a hand-edited URL)."""
+    """Items from the order frame's URL, `example.pl:2,shop.com:1:transfer`; malformed ones are
+    skipped (the frame built the text itself, so they only come from a hand-edited URL)."""
     items: list[Item] = []
-    for pair in (text or "").split(",")[:MAX_ITEMS]:
-        domain, _, years = pair.strip().partition(":")
-        if domain and years.isdigit() and len(years) <= 2:
-            items.append((domain.lower(), int(years)))
+    for text_item in (text or "").split(",")[:MAX_ITEMS]:
+        domain, _, rest = text_item.strip().partition(":")
+        years, _, operation = rest.partition(":")
+        operation = operation or "register"
+        if domain and years.isdigit() and len(years) <= 2 and operation in OPERATIONS:
+            items.append((domain.lower(), int(years), operation))
     return items
 
 
 def format_items(items: Iterable[Item]) -> str:
-    return ",".join(f"{domain}:{years}" for domain, years in items)
+    return ",".join(
+        f"{domain}:{years}" + (":transfer" if operation == "transfer" else "")
+        for domain, years, operation in items
+    )

@@ -43,7 +43,7 @@ def _render(status: int = 200, error: str | None = None):
 def add():
     try:
         item = service.check_item(g.site.partner_id, request.args.get("domain", ""),
-                                  request.args.get("years"))
+                                  request.args.get("years"), request.args.get("operation"))
         _save(service.add(_items(), item))
     except InvalidInput as error:
         return _render(400, error.message)
@@ -60,10 +60,12 @@ def update():
         _save(service.remove(items, domain))
         return redirect(url_for("cart.show"))
     try:
-        item = service.check_item(g.site.partner_id, domain, request.form.get("years"))
-        if item[0] not in dict(items):
+        current = next((i for i in items if i[0] == domain.strip().lower()), None)
+        if current is None:
             raise InvalidInput("That domain is not in your cart.", "domain")
-        _save([item if d == item[0] else (d, y) for d, y in items])
+        item = service.check_item(g.site.partner_id, domain, request.form.get("years"),
+                                  current[2])
+        _save([item if i[0] == item[0] else i for i in items])
     except InvalidInput as error:
         return _render(400, error.message)
     return redirect(url_for("cart.show"))
@@ -78,9 +80,10 @@ def import_cart():
         return redirect(url_for("cart.show"))
     items, promo = opened
     merged = _items()
-    for domain, years in items:
+    for domain, years, operation in items:
         try:
-            merged = service.add(merged, service.check_item(g.site.partner_id, domain, years))
+            merged = service.add(
+                merged, service.check_item(g.site.partner_id, domain, years, operation))
         except InvalidInput:
             continue  # no longer sold, or years out of range: the cart page shows what is left
     _save(merged, promo)
