@@ -1,4 +1,5 @@
-"""`make bench`: the storefront home page by Host against a bare Flask view, under one gunicorn setup.
+"""`make bench`: the storefront home page by Host against a bare Flask view, in one gunicorn setup,
+then domain search under load (bench/search.py).
 
 Seeds SQLite databases with 10 and 10,000 partners, serves each app with the same gunicorn settings,
 loads it with wrk from this machine, and prints requests/s, p50 and p99 for each and their ratios.
@@ -37,7 +38,7 @@ def free_port() -> int:
 
 
 def seed(database_url: str, count: int) -> None:
-    """Partners with their default pages, inserted in bulk (the services do the same per partner)."""
+    """Partners with their default pages, inserted in bulk (as the services do per partner)."""
     from sqlalchemy import create_engine, insert
 
     from cms_pages.defaults import default_pages
@@ -56,9 +57,12 @@ def seed(database_url: str, count: int) -> None:
                  "contact_email": f"hello@p{i}.example.com", "contact_phone": "",
                  "contact_address": ""} for i in ids])
             conn.execute(insert(Page), [
-                {"partner_id": i, "slug": p.get("slug", ""), "title": p["title"].replace("{partner}", f"Partner {i}"),
-                 "menu_title": p.get("menu_title", ""), "menu_position": int(p.get("menu_position", 0)),
-                 "show_in_menu": True, "seo_title": "", "seo_description": p.get("seo_description", ""),
+                {"partner_id": i, "slug": p.get("slug", ""),
+                 "title": p["title"].replace("{partner}", f"Partner {i}"),
+                 "menu_title": p.get("menu_title", ""),
+                 "menu_position": int(p.get("menu_position", 0)),
+                 "show_in_menu": True, "seo_title": "",
+                 "seo_description": p.get("seo_description", ""),
                  "body": p["body"].replace("{partner}", f"Partner {i}"), "published": True}
                 for i in ids for p in pages])
     engine.dispose()
@@ -87,7 +91,8 @@ def load(port: int, host: str) -> dict:
     for _ in range(200):
         urllib.request.urlopen(urllib.request.Request(url, headers={"Host": host})).read()
     out = subprocess.run(["wrk", "-t", "1", "-c", CONNECTIONS, "-d", f"{DURATION}s", "--latency",
-                          "-H", f"Host: {host}", url], capture_output=True, text=True, check=True).stdout
+                          "-H", f"Host: {host}", url],
+                         capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return {"rps": rps, "p50": _ms(out, "50%"), "p99": _ms(out, "99%"), "bytes": size,
@@ -124,24 +129,29 @@ def main() -> int:
         seed(url, count)
         print(f"seeded {count} partners in {time.monotonic() - started:.1f} s", flush=True)
         env = {**base_env, "DATABASE_URL": url}
-        results.append(measure(f"storefront home, {count} partners", "wsgi:app", "p7.localhost", env))
+        results.append(
+            measure(f"storefront home, {count} partners", "wsgi:app", "p7.localhost", env))
     search_lines = search.run(work, lambda extra: serve("wsgi:app", {**base_env, **extra}),
                               float(DURATION))
     print("\n".join(search_lines), flush=True)
     shutil.rmtree(work, ignore_errors=True)
     bare, small, large = results
     lines = [
-        f"Machine: {platform.node()} · {os.cpu_count()} cores · {platform.processor() or platform.machine()}"
+        f"Machine: {platform.node()} · {os.cpu_count()} cores · "
+        f"{platform.processor() or platform.machine()}"
         f" · Python {platform.python_version()} · {time.strftime('%Y-%m-%d')}",
-        f"gunicorn gthread, 2 workers × 4 threads; wrk 1 thread, {CONNECTIONS} connections, {DURATION} s each",
+        f"gunicorn gthread, 2 workers × 4 threads; wrk 1 thread, {CONNECTIONS} connections, "
+        f"{DURATION} s each",
         "",
         "| what | req/s | p50 ms | p99 ms |",
         "|---|---:|---:|---:|",
         *[f"| {r['label']} | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} |" for r in results],
         "",
-        f"- storefront home / bare Flask (10,000 partners): **{large['rps'] / bare['rps']:.2f}** (target ≥ 0.60)",
+        f"- storefront home / bare Flask (10,000 partners): "
+        f"**{large['rps'] / bare['rps']:.2f}** (target ≥ 0.60)",
         f"- 10,000 partners / 10 partners: **{large['rps'] / small['rps']:.2f}** (target ≥ 0.90)",
-        f"- home page size: {large['bytes']} bytes; non-2xx responses: {small['errors'] + large['errors']}",
+        f"- home page size: {large['bytes']} bytes; "
+        f"non-2xx responses: {small['errors'] + large['errors']}",
         "",
         *search_lines,
     ]

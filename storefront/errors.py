@@ -1,4 +1,4 @@
-"""Error pages: neutral on unknown hosts and suspended partners, themed on a partner's storefront."""
+"""Error pages: neutral on unknown hosts and suspended partners, themed on a storefront."""
 
 from __future__ import annotations
 

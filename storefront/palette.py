@@ -1,4 +1,4 @@
-"""A partner's palette: named colour slots, their defaults, and the CSS custom properties themes use.
+"""A partner's palette: named colour slots, their defaults, and the CSS custom properties of themes.
 
 Every value is `#rrggbb`, checked on the way in (services/branding.py) and again on the way out,
 so nothing but a colour ever reaches a stylesheet.

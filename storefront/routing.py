@@ -44,7 +44,8 @@ def gate():
     if blueprint in PLATFORM_ONLY:
         abort(404)
     if not match.is_primary and not (
-        blueprint in SERVED_ON_EVERY_PARTNER_HOST or request.endpoint in SERVED_ON_EVERY_PARTNER_HOST
+        blueprint in SERVED_ON_EVERY_PARTNER_HOST
+        or request.endpoint in SERVED_ON_EVERY_PARTNER_HOST
     ):
         path = request.full_path if request.query_string else request.path
         return redirect(partner_url(site, path), code=301)

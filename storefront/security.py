@@ -24,7 +24,7 @@ def allow_framing_by(origins: list[str] | tuple[str, ...]) -> None:
 
 
 def allow_frames_from(origins: list[str] | tuple[str, ...]) -> None:
-    """This page shows iframes from these origins (the panel's live preview of a partner's frames)."""
+    """This page shows iframes from these origins (the panel's live preview of frames)."""
     g.frame_src = tuple(origins)
 
 
@@ -53,7 +53,7 @@ def _set_headers(response: Response) -> Response:
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Session cookies are host-only, HttpOnly, SameSite=Lax, and Secure whenever served over HTTPS."""
+    """Session cookies are host-only, HttpOnly, SameSite=Lax, and Secure when served over HTTPS."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return request.is_secure or super().get_cookie_secure(app)

@@ -1,7 +1,8 @@
 """Run a command against a throwaway PostgreSQL cluster: `python tests/pg_cluster.py CMD...`.
 
 initdb into a temporary folder, start on a free port (as the postgres user when run as root, since
-PostgreSQL refuses to run as root), export DATABASE_URL, run the command, stop and delete the cluster.
+PostgreSQL refuses to run as root), export DATABASE_URL, run the command, stop and delete the
+cluster.
 """
 
 from __future__ import annotations

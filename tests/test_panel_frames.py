@@ -1,5 +1,5 @@
-"""The panel's Frames page: snippets per frame, the allowed origins, and a live preview that only the
-panel may frame."""
+"""The panel's Frames page: snippets per frame, the allowed origins, and a live preview that only
+the panel may frame."""
 
 from __future__ import annotations
 

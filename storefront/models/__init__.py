@@ -1,4 +1,5 @@
-"""Typed models, one module per area. Every partner-owned table has a non-null indexed partner_id."""
+"""Typed models, one module per area. Every partner-owned table has a non-null, indexed
+partner_id."""
 
 from cms_pages.models import Page
 from storefront.models.branding import Ad, Asset
