@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 0.0.0.0
 PORT ?= 5000
 
-.PHONY: run dev test test-sqlite test-postgres bench lint install embed-demo
+.PHONY: run dev test test-sqlite test-postgres bench lint install embed-demo translations
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -52,3 +52,12 @@ bench: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# After changing a translatable message: re-extract, merge into each catalogue, compile. The .pot, .po
+# and .mo files are all committed, so `make run` and CI need no extra step.
+translations: install
+	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext --sort-by-file --project storefront \
+		-o storefront/translations/messages.pot storefront widgets
+	$(VENV)/bin/pybabel update -i storefront/translations/messages.pot -d storefront/translations \
+		--ignore-obsolete
+	$(VENV)/bin/pybabel compile -d storefront/translations --statistics

@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from storefront import auth, cli, errors, limits, routing, security, themes
+    from storefront import auth, cli, errors, i18n, limits, routing, security, themes
     from storefront.db import db, migrate
 
     db.init_app(app)
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     limits.init_app(app)
     auth.init_app(app)
     themes.init_app(app)
+    i18n.init_app(app)
     security.init_app(app)
     routing.init_app(app)
     errors.init_app(app)

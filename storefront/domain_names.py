@@ -16,6 +16,9 @@ from urllib.parse import urlsplit
 
 import idna
 
+from storefront.i18n import N_, ngettext
+from storefront.i18n import gettext as _
+
 MAX_QUERY_LENGTH = 1000  # refused before any parsing: a URL with a path fits, a 10 KB paste not
 MAX_NAME_LENGTH = 253
 MAX_LABEL_LENGTH = 63
@@ -89,34 +92,34 @@ def parse_query(
     """
     if not isinstance(query, str) or len(query) > MAX_QUERY_LENGTH:
         raise DomainQueryError(
-            "That search is far too long for a domain name.", "query_too_long"
+            _("That search is far too long for a domain name."), "query_too_long"
         )
     original = query.strip()
     if not original:
-        raise DomainQueryError("Type a name to search for, e.g. example or example.pl.", "empty")
+        raise _nothing_typed()
     if _ONLY_PUNCTUATION.match(original):
         raise DomainQueryError(
-            "A domain name needs letters or digits, not only dots and hyphens.", "no_name"
+            _("A domain name needs letters or digits, not only dots and hyphens."), "no_name"
         )
     words = [w for w in _SPACES.split(re.sub(r"\s*\.\s*", ".", _host_of(original))) if w]
     warnings: list[str] = []
     if len(words) > 1:
-        warnings.append("Domain names can't contain spaces, so we searched without them.")
+        warnings.append(_("Domain names can't contain spaces, so we searched without them."))
     labels = _labels("".join(words))
     name_labels, tld = _split_tld(labels, {t.lower() for t in tlds})
     if len(name_labels) > 1:
         dropped = ".".join(_unicode(label) for label in name_labels[:-1])
-        warnings.append(
-            f"Only the name right before the extension can be registered, "
-            f"so we left out “{dropped}”."
-        )
+        warnings.append(_(
+            "Only the name right before the extension can be registered, "
+            "so we left out “%(dropped)s”.", dropped=dropped
+        ))
     name = name_labels[-1]
     name_unicode = _unicode(name)
     warnings.extend(_check_scripts(name_unicode))
     if tld is not None and name.startswith("xn--") and not _idn_ok(tld, idn_allowed):
         raise DomainQueryError(
-            f"Names with accented or non-Latin letters can't be registered under "
-            f".{_unicode_tld(tld)}.",
+            _("Names with accented or non-Latin letters can't be registered under .%(tld)s.",
+              tld=_unicode_tld(tld)),
             "idn_not_allowed",
         )
     alternatives: tuple[str, ...] = ()
@@ -144,7 +147,7 @@ def to_ascii_label(label: str) -> str:
     if not label:
         raise _empty_label()
     if any(_is_emoji(ch) for ch in label):
-        raise DomainQueryError("Domain names can't contain emoji.", "emoji")
+        raise DomainQueryError(_("Domain names can't contain emoji."), "emoji")
     if label.isascii():
         ascii_label = label.lower()
     else:
@@ -199,19 +202,19 @@ def _host_of(text: str) -> str:
         except ValueError:
             host = None
         if not host:
-            raise DomainQueryError("That address has no domain name in it.", "invalid_url")
+            raise DomainQueryError(_("That address has no domain name in it."), "invalid_url")
         return host
     for separator in "/?#":
         text = text.split(separator, 1)[0]
     if not text.strip():
-        raise DomainQueryError("Type a name to search for, e.g. example or example.pl.", "empty")
+        raise _nothing_typed()
     return text
 
 
 def _labels(host: str) -> list[str]:
     """The host's labels in ASCII, a leading `www` dropped, or DomainQueryError."""
     if any(_is_emoji(ch) for ch in host):
-        raise DomainQueryError("Domain names can't contain emoji.", "emoji")
+        raise DomainQueryError(_("Domain names can't contain emoji."), "emoji")
     # UTS 46 mapping first: ideographic full stops become dots, capitals and full-width forms fold.
     if not host.isascii():
         try:
@@ -223,7 +226,7 @@ def _labels(host: str) -> list[str]:
     if host.endswith(".") and not host.endswith(".."):
         host = host[:-1]
     if host.startswith("."):
-        raise DomainQueryError("Type a name before the extension, e.g. example.pl.", "no_name")
+        raise DomainQueryError(_("Type a name before the extension, e.g. example.pl."), "no_name")
     parts = host.split(".")
     if any(not part for part in parts):
         raise _empty_label()
@@ -232,7 +235,9 @@ def _labels(host: str) -> list[str]:
         labels = labels[1:]
     if sum(len(label) for label in labels) + len(labels) - 1 > MAX_NAME_LENGTH:
         raise DomainQueryError(
-            f"A domain name is at most {MAX_NAME_LENGTH} characters long.", "too_long"
+            ngettext("A domain name is at most %(num)d character long.",
+                     "A domain name is at most %(num)d characters long.", MAX_NAME_LENGTH),
+            "too_long",
         )
     return labels
 
@@ -245,19 +250,20 @@ def _check_ldh(label: str) -> None:
         raise _invalid_characters(bad)
     if label.startswith("-") or label.endswith("-"):
         raise DomainQueryError(
-            "A domain name can't start or end with a hyphen.", "hyphen_at_edge"
+            _("A domain name can't start or end with a hyphen."), "hyphen_at_edge"
         )
     if label[2:4] == "--":
         if not label.startswith("xn--"):
             raise DomainQueryError(
-                "A domain name can't have two hyphens in its third and fourth places.",
+                _("A domain name can't have two hyphens in its third and fourth places."),
                 "double_hyphen",
             )
         try:
             idna.decode(label)
         except (idna.IDNAError, UnicodeError):
             raise DomainQueryError(
-                f"“{label}” is not a valid internationalised (xn--) name.", "invalid_punycode"
+                _("“%(label)s” is not a valid internationalised (xn--) name.", label=label),
+                "invalid_punycode",
             ) from None
 
 
@@ -271,9 +277,14 @@ def _split_tld(labels: list[str], tlds: set[str]) -> tuple[list[str], str | None
             return labels[:start], suffix
     typed = labels[-1]
     closest = _closest_tlds(typed, tlds)
-    hint = f" Try {', '.join('.' + _unicode_tld(t) for t in closest)}." if closest else ""
+    tld = _unicode_tld(typed)
+    if not closest:
+        raise DomainQueryError(_("We don't offer .%(tld)s.", tld=tld), "tld_not_offered")
+    shown = ", ".join("." + _unicode_tld(t) for t in closest)
     raise DomainQueryError(
-        f"We don't offer .{_unicode_tld(typed)}.{hint}", "tld_not_offered", closest
+        _("We don't offer .%(tld)s. Try %(closest)s.", tld=tld, closest=shown),
+        "tld_not_offered",
+        closest,
     )
 
 
@@ -289,20 +300,44 @@ def _check_scripts(label: str) -> list[str]:
     """Raise for a label that mixes scripts; warn for one made only of Latin look-alikes."""
     scripts = {_script(ch) for ch in label} - {None}
     if len(scripts) > 1 and not any(scripts <= ok for ok in _COMPATIBLE_SCRIPTS):
-        names = " and ".join(sorted(s.title() for s in scripts))
+        names = _(" and ").join(sorted(_script_name(s) for s in scripts))
         raise DomainQueryError(
-            f"“{label}” mixes {names} letters, which look alike and are used to imitate other "
-            f"names. Use one alphabet.",
+            _("“%(label)s” mixes %(scripts)s letters, which look alike and are used to imitate "
+              "other names. Use one alphabet.", label=label, scripts=names),
             "mixed_script",
         )
     if scripts and scripts <= {"CYRILLIC", "GREEK"} and set(label) - set("-0123456789") <= (
         _LATIN_LOOKALIKES
     ):
         return [
-            f"“{label}” is written in {next(iter(scripts)).title()} letters that look like Latin "
-            f"ones; visitors may take it for a different name."
+            _("“%(label)s” is written in %(script)s letters that look like Latin ones; visitors "
+              "may take it for a different name.", label=label,
+              script=_script_name(next(iter(scripts))))
         ]
     return []
+
+
+# Unicode script names as a visitor reads them; a script missing here shows as its title-cased name.
+_SCRIPT_NAMES = {
+    "LATIN": N_("Latin"),
+    "CYRILLIC": N_("Cyrillic"),
+    "GREEK": N_("Greek"),
+    "HAN": N_("Han"),
+    "HIRAGANA": N_("Hiragana"),
+    "KATAKANA": N_("Katakana"),
+    "HANGUL": N_("Hangul"),
+    "BOPOMOFO": N_("Bopomofo"),
+    "ARABIC": N_("Arabic"),
+    "HEBREW": N_("Hebrew"),
+    "ARMENIAN": N_("Armenian"),
+    "GEORGIAN": N_("Georgian"),
+    "THAI": N_("Thai"),
+    "DEVANAGARI": N_("Devanagari"),
+}
+
+
+def _script_name(script: str) -> str:
+    return _(_SCRIPT_NAMES.get(script, script.title()))
 
 
 def _script(ch: str) -> str | None:
@@ -336,18 +371,27 @@ def _is_allowed_char(ch: str) -> bool:
 def _invalid_characters(bad: str) -> DomainQueryError:
     shown = bad if bad.isprintable() and not bad.isspace() else f"U+{ord(bad[0]):04X}"
     return DomainQueryError(
-        f"Domain names may contain only letters, digits and hyphens, not “{shown}”.",
+        _("Domain names may contain only letters, digits and hyphens, not “%(char)s”.",
+          char=shown),
         "invalid_characters",
     )
 
 
+def _nothing_typed() -> DomainQueryError:
+    return DomainQueryError(_("Type a name to search for, e.g. example or example.pl."), "empty")
+
+
 def _empty_label() -> DomainQueryError:
-    return DomainQueryError("A domain name can't have an empty part between dots.", "empty_label")
+    return DomainQueryError(
+        _("A domain name can't have an empty part between dots."), "empty_label"
+    )
 
 
 def _label_too_long() -> DomainQueryError:
     return DomainQueryError(
-        f"Each part of a domain name is at most {MAX_LABEL_LENGTH} characters long.",
+        ngettext("Each part of a domain name is at most %(num)d character long.",
+                 "Each part of a domain name is at most %(num)d characters long.",
+                 MAX_LABEL_LENGTH),
         "label_too_long",
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from flask import abort, current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from storefront.i18n import gettext as _
 from storefront.security import allow_framing_by
 from storefront.tenancy import Site, platform_url
 
@@ -36,10 +37,10 @@ def parent_origin(site: Site) -> str:
     if not origin:
         return ""
     if origin not in site.frame_origins:
-        raise FrameRefused(
-            f"{origin[:100]} is not allowed to show this frame. The site's owner can allow it "
-            f"in the panel (Branding → Frame origins)."
-        )
+        raise FrameRefused(_(
+            "%(origin)s is not allowed to show this frame. The site's owner can allow it "
+            "in the panel (Branding → Frame origins).", origin=origin[:100]
+        ))
     return origin
 
 
@@ -75,13 +76,13 @@ def check_form(site: Site, origin: str) -> None:
     sent_from = request.headers.get("Origin")
     own = f"{request.scheme}://{request.host}".lower()
     if sent_from is not None and sent_from.lower() != own:
-        raise FrameRefused("This form can only be sent from its own page.", 403)
+        raise FrameRefused(_("This form can only be sent from its own page."), 403)
     try:
         data = _serializer().loads(request.form.get("frame_token", ""), max_age=FORM_TOKEN_SECONDS)
     except BadSignature:
-        raise FrameRefused("The form expired. Please reload it and try again.", 403) from None
+        raise FrameRefused(_("The form expired. Please reload it and try again."), 403) from None
     if data != {"p": site.partner_id, "o": origin}:
-        raise FrameRefused("The form expired. Please reload it and try again.", 403)
+        raise FrameRefused(_("The form expired. Please reload it and try again."), 403)
 
 
 def _serializer(salt: str = _SALT) -> URLSafeTimedSerializer:

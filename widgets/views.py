@@ -21,6 +21,8 @@ from flask_login import login_user
 
 from storefront import limits
 from storefront.db import db
+from storefront.i18n import frame_locale
+from storefront.i18n import gettext as _
 from storefront.services import cart, subscribers
 from storefront.services.catalog import format_price
 from storefront.services.domain_search import GroupNotFound, price_table, search
@@ -38,7 +40,6 @@ from widgets.policy import (
 
 bp = Blueprint("frames", __name__, url_prefix="/frames")
 
-LOCALES = ("en", "pl", "de")
 KEPT_PARAMS = ("parent_origin", "locale", "group", "promo", "items", "preview")
 
 
@@ -61,11 +62,6 @@ def _refusal(refused: FrameRefused):
     return _render("frames/refused.html", refused.status, message=refused.message)
 
 
-def _locale() -> str:
-    locale = request.values.get("locale", "en").strip().lower()[:5]
-    return locale if locale in LOCALES else "en"
-
-
 def kept(**extra: Any) -> dict[str, str]:
     """The deep-link parameters to carry on, plus `extra` (None drops one)."""
     params = {key: request.values.get(key, "") for key in KEPT_PARAMS}
@@ -76,7 +72,7 @@ def kept(**extra: Any) -> dict[str, str]:
 
 def _render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     site = current_site()
-    locale = _locale()
+    locale = frame_locale()
     return render_template(
         template,
         site=site,
@@ -164,7 +160,7 @@ def user_login():
                                               request.form.get("password", "")[:200])
         if subscriber is not None:
             return _hand_off(subscriber)
-        error = "Wrong e-mail or password."
+        error = _("Wrong e-mail or password.")
     return _render("frames/user_login.html", 400 if error else 200, error=error, email=email,
                    token=form_token(site, g.parent_origin))
 

@@ -15,6 +15,8 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from storefront.domain_names import DomainQueryError, parse_query
+from storefront.i18n import gettext as _
+from storefront.i18n import ngettext
 from storefront.services.errors import InvalidInput
 from storefront.services.partner_catalogue import catalogue, to_unicode
 
@@ -55,7 +57,7 @@ def check_item(partner_id: int, domain: str, years: int | str | None,
     """A (domain, years, operation) the partner sells, or InvalidInput with a clear message."""
     operation = operation or "register"
     if operation not in OPERATIONS:
-        raise InvalidInput("Choose to register or to transfer the domain.", "operation")
+        raise InvalidInput(_("Choose to register or to transfer the domain."), "operation")
     offers = catalogue(partner_id).tlds
     try:
         parsed = parse_query(str(domain or ""), offers.keys(),
@@ -63,7 +65,7 @@ def check_item(partner_id: int, domain: str, years: int | str | None,
     except DomainQueryError as error:
         raise InvalidInput(error.message, "domain") from None
     if parsed.tld is None:
-        raise InvalidInput("Choose a domain with its extension, e.g. example.pl.", "domain")
+        raise InvalidInput(_("Choose a domain with its extension, e.g. example.pl."), "domain")
     row = offers[parsed.tld]
     years = parse_years(years, row["min_years"], row["max_years"], parsed.domain_unicode or "")
     return parsed.domain or "", years, operation
@@ -74,18 +76,23 @@ def parse_years(value: int | str | None, low: int = 1, high: int = 10, domain: s
         return low
     text = str(value).strip()
     if not text.isdigit() or len(text) > 2:
-        raise InvalidInput(f"“{text[:20]}” is not a number of years.", "years")
+        raise InvalidInput(_("“%(text)s” is not a number of years.", text=text[:20]), "years")
     years = int(text)
     if not low <= years <= high:
-        subject = f".{domain.split('.', 1)[1]}" if "." in domain else "This domain"
-        raise InvalidInput(f"{subject} can be registered for {low} to {high} years.", "years")
+        if "." in domain:
+            message = _(".%(tld)s can be registered for %(low)d to %(high)d years.",
+                        tld=domain.split(".", 1)[1], low=low, high=high)
+        else:
+            message = _("This domain can be registered for %(low)d to %(high)d years.",
+                        low=low, high=high)
+        raise InvalidInput(message, "years")
     return years
 
 
 def check_promo(code: str | None) -> str:
     code = (code or "").strip()
     if len(code) > MAX_PROMO or not all(c.isalnum() or c in "-_" for c in code):
-        raise InvalidInput("That promotion code is not valid.", "promo")
+        raise InvalidInput(_("That promotion code is not valid."), "promo")
     return code.upper()
 
 
@@ -93,7 +100,8 @@ def add(items: Iterable[Item], item: Item) -> list[Item]:
     """The cart with `item` in it (its years replaced when the domain is there already)."""
     result = [existing for existing in items if existing[0] != item[0]]
     if len(result) >= MAX_ITEMS:
-        raise InvalidInput(f"A cart holds at most {MAX_ITEMS} domains.", "domain")
+        raise InvalidInput(ngettext("A cart holds at most %(num)d domain.",
+                                    "A cart holds at most %(num)d domains.", MAX_ITEMS), "domain")
     return [*result, item]
 
 

@@ -17,6 +17,8 @@ from flask import current_app
 
 from storefront import domain_names
 from storefront.domain_names import DomainQueryError, ParsedDomain, name_allowed_under, parse_query
+from storefront.i18n import N_
+from storefront.i18n import gettext as _
 from storefront.registrars import Availability, AvailabilityState, check_availability
 from storefront.services.partner_catalogue import Catalogue, GroupView, catalogue, to_unicode
 
@@ -28,9 +30,9 @@ SUGGESTION_CANDIDATES = 30  # asked in the same batch; only the available ones a
 SUGGESTION_GROUP_TLDS = 3  # the group's first TLDs, then the partner's most popular ones
 SUGGESTION_POPULAR_TLDS = 3
 MAX_TLD_PARAM = 100
-ALL_EXTENSIONS = GroupView(slug="", name="All extensions", is_default=True)
-TRY_AGAIN = "We couldn't check this name just now. Please try again in a moment."
-TRY_AGAIN_SLOW = "The registry didn't answer in time. Please try again in a moment."
+ALL_EXTENSIONS = GroupView(slug="", name=N_("All extensions"), is_default=True)  # name: gettext
+TRY_AGAIN = N_("We couldn't check this name just now. Please try again in a moment.")
+TRY_AGAIN_SLOW = N_("The registry didn't answer in time. Please try again in a moment.")
 NOT_ASKED = AvailabilityState.UNKNOWN
 
 
@@ -143,7 +145,7 @@ def price_table(partner_id: int,
     keys = ("tld", "tld_unicode", "register_minor", "renew_minor", "transfer_minor", "currency",
             "min_years", "max_years")
     rows = [{key: cat.tlds[name][key] for key in keys} for name in tlds]
-    return group or ALL_EXTENSIONS, rows
+    return group or replace(ALL_EXTENSIONS, name=_(ALL_EXTENSIONS.name)), rows
 
 
 # -- steps -----------------------------------------------------------------------------------------
@@ -165,7 +167,7 @@ def _parse(query: str, tld: str | None, cat: Catalogue) -> ParsedDomain:
         return parsed  # a TLD typed into the query wins over one picked beside it
     with_tld = parse_query(f"{parsed.name}.{picked}", cat.tlds.keys(), cat.idn_allowed)
     if with_tld.name != parsed.name or with_tld.tld is None:
-        raise DomainQueryError(f"We don't offer .{picked}.", "tld_not_offered")
+        raise DomainQueryError(_("We don't offer .%(tld)s.", tld=picked), "tld_not_offered")
     return replace(parsed, tld=with_tld.tld, tld_unicode=with_tld.tld_unicode)
 
 
@@ -250,8 +252,8 @@ def _regular_price(row: dict[str, Any], price: int | None) -> int | None:
 def _visitor_reason(answer: Availability | None) -> str:
     # The registry's own words may name hosts or EPP codes: the visitor gets plain ones.
     if answer is not None and answer.reason and "in time" in answer.reason:
-        return TRY_AGAIN_SLOW
-    return TRY_AGAIN
+        return _(TRY_AGAIN_SLOW)
+    return _(TRY_AGAIN)
 
 
 def _idn_warnings(parsed: ParsedDomain, group_tlds: tuple[str, ...],
@@ -263,5 +265,5 @@ def _idn_warnings(parsed: ParsedDomain, group_tlds: tuple[str, ...],
     if not left_out:
         return ()
     shown = ", ".join(f".{to_unicode(t)}" for t in left_out)
-    return (f"Names with accented or non-Latin letters can't be registered under {shown}, "
-            f"so we left those out.",)
+    return (_("Names with accented or non-Latin letters can't be registered under %(tlds)s, "
+              "so we left those out.", tlds=shown),)

@@ -15,6 +15,8 @@ from sqlalchemy import select, update
 
 from storefront.auth import check_password, hash_password
 from storefront.db import db, utcnow
+from storefront.i18n import gettext as _
+from storefront.i18n import ngettext
 from storefront.models import Partner, Subscriber, SubscriberToken
 from storefront.services.errors import InvalidInput
 from storefront.services.outbox import queue_email
@@ -37,13 +39,13 @@ def register(partner: Partner, email: str, password: str, name: str) -> Subscrib
     email = normalise_email(email)
     name = (name or "").strip()
     if not name:
-        raise InvalidInput("Tell us your name.", "name")
+        raise InvalidInput(_("Tell us your name."), "name")
     if len(name) > 120:
-        raise InvalidInput("A name is at most 120 characters long.", "name")
+        raise InvalidInput(_("A name is at most 120 characters long."), "name")
     check_new_password(password)
     if find(partner.id, email) is not None:
         raise InvalidInput(
-            "There is already an account with this e-mail. Log in, or reset your password.",
+            _("There is already an account with this e-mail. Log in, or reset your password."),
             "email",
         )
     subscriber = Subscriber(
@@ -57,9 +59,17 @@ def register(partner: Partner, email: str, password: str, name: str) -> Subscrib
 
 def check_new_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
-        raise InvalidInput(f"Choose a password of at least {MIN_PASSWORD} characters.", "password")
+        raise InvalidInput(
+            ngettext("Choose a password of at least %(num)d character.",
+                     "Choose a password of at least %(num)d characters.", MIN_PASSWORD),
+            "password",
+        )
     if len(password) > MAX_PASSWORD:
-        raise InvalidInput(f"A password is at most {MAX_PASSWORD} characters long.", "password")
+        raise InvalidInput(
+            ngettext("A password is at most %(num)d character long.",
+                     "A password is at most %(num)d characters long.", MAX_PASSWORD),
+            "password",
+        )
 
 
 def find(partner_id: int, email: str) -> Subscriber | None:

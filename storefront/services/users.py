@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from storefront.auth import hash_password
 from storefront.db import db
+from storefront.i18n import gettext as _
 from storefront.models import User
 from storefront.services.errors import InvalidInput
 
@@ -13,7 +14,9 @@ def normalise_email(email: str) -> str:
     try:
         return validate_email(email or "", check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        raise InvalidInput(f"That e-mail address is not valid: {error}", "email") from None
+        raise InvalidInput(
+            _("That e-mail address is not valid: %(reason)s", reason=error), "email"
+        ) from None
 
 
 def find_user(email: str) -> User | None:
