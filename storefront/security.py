@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, g, request
 from flask.sessions import SecureCookieSessionInterface
@@ -17,6 +18,16 @@ def csp_nonce() -> str:
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(16)
     return g.csp_nonce
+
+
+def local_path(target: str | None, default: str) -> str:
+    """`target` if it is a path on this host, else `default`: a `next` parameter never sends a
+    login elsewhere (`//host` and `/\\host` are other hosts to a browser)."""
+    target = target or ""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
 
 
 def allow_framing_by(origins: list[str] | tuple[str, ...]) -> None:

@@ -77,6 +77,19 @@ def test_admin_login_lands_on_the_dashboard(client, make_user):
     assert response.headers["Location"] == "/admin/"
 
 
+@pytest.mark.parametrize("target", ["//evil.test/x", "/\\evil.test/x", "https://evil.test/",
+                                    "panel"])
+def test_login_never_redirects_to_another_host(client, make_user, target):
+    from tests.conftest import PASSWORD
+
+    make_user("root@platform.example", admin=True)
+    data = {"email": "root@platform.example", "password": PASSWORD}
+    response = client.post("/login", query_string={"next": target}, data=data)
+    assert response.headers["Location"] == "/admin/"
+    kept = client.post("/login", query_string={"next": "/admin/tlds"}, data=data)
+    assert kept.headers["Location"] == "/admin/tlds"
+
+
 # --- dashboard --------------------------------------------------------------------------------
 
 

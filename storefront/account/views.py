@@ -3,8 +3,6 @@ service, commit, render in the partner's theme."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -14,6 +12,7 @@ from storefront.account.forms import LoginForm, NewPasswordForm, RegisterForm, R
 from storefront.auth import subscriber_required
 from storefront.db import db
 from storefront.forms import add_error
+from storefront.security import local_path
 from storefront.services import subscribers
 from storefront.services.errors import InvalidInput
 from storefront.site.content import panel_ads, theme_context
@@ -24,15 +23,6 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 def _render(template: str, status: int = 200, **context):
     return render_theme(g.site, template, **theme_context(g.site), **context), status
-
-
-def local_path(target: str | None, default: str = "/account") -> str:
-    """`target` if it is a path on this host, else `default`: no open redirects."""
-    target = target or ""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    parts = urlsplit(target)
-    return default if parts.scheme or parts.netloc else target
 
 
 @bp.route("/")
@@ -52,7 +42,7 @@ def login():
         if subscriber is not None:
             login_user(subscriber)
             db.session.commit()
-            return redirect(local_path(request.args.get("next")))
+            return redirect(local_path(request.args.get("next"), "/account"))
         form.form_errors.append("Wrong e-mail or password.")
     return _render("account/login.html", 400 if form.errors else 200, form=form)
 
@@ -73,7 +63,7 @@ def register():
             db.session.commit()
             login_user(subscriber)
             flash(f"Welcome! We sent a link to {subscriber.email}: open it to confirm your e-mail.")
-            return redirect(local_path(request.args.get("next")))
+            return redirect(local_path(request.args.get("next"), "/account"))
     return _render("account/register.html", 400 if form.errors else 200, form=form)
 
 
@@ -146,4 +136,4 @@ def handoff():
         return redirect(url_for("account.login"))
     login_user(subscriber)
     db.session.commit()
-    return redirect(local_path(request.args.get("next")))
+    return redirect(local_path(request.args.get("next"), "/account"))

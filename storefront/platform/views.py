@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 
@@ -10,6 +8,7 @@ from storefront.auth import check_password
 from storefront.db import db
 from storefront.forms import add_error
 from storefront.platform.forms import ApplicationForm, LoginForm, SetPasswordForm
+from storefront.security import local_path
 from storefront.services import applications, domains, partners
 from storefront.services.errors import InvalidInput
 from storefront.services.users import find_user
@@ -43,10 +42,8 @@ def login():
         if user and user.active and check_password(user.password_hash, form.password.data):
             login_user(user)
             db.session.commit()
-            target = request.args.get("next", "")
-            if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
-                target = url_for("admin.index" if user.is_platform_admin else "panel.index")
-            return redirect(target)
+            home = url_for("admin.index" if user.is_platform_admin else "panel.index")
+            return redirect(local_path(request.args.get("next"), home))
         form.form_errors.append("Wrong e-mail or password.")
     return render_template("platform/login.html", form=form), 400 if form.errors else 200
 
