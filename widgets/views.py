@@ -100,10 +100,14 @@ def domain_search():
     site = current_site()
     years = _years_param()
     query = request.args.get("q", "")
+    group_slug = request.args.get("group") or None
     try:
-        group, _rows = price_table(site.partner_id, request.args.get("group") or None)
-        result = search(site.partner_id, query, request.args.get("group") or None,
-                        tld=request.args.get("tld") or None) if query.strip() else None
+        if query.strip():  # the search picks (and checks) the group itself
+            result = search(site.partner_id, query, group_slug,
+                            tld=request.args.get("tld") or None)
+            group = result.group
+        else:
+            result, (group, _rows) = None, price_table(site.partner_id, group_slug)
     except GroupNotFound:
         abort(404)
     return _render("frames/domain_search.html", result=result, query=query, years=years or 1,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, request, session, url_for
 from flask_wtf import FlaskForm
 
-from storefront.db import db
 from storefront.services import cart as service
 from storefront.services.catalog import format_price
 from storefront.services.errors import InvalidInput
@@ -87,5 +86,4 @@ def import_cart():
         except InvalidInput:
             continue  # no longer sold, or years out of range: the cart page shows what is left
     _save(merged, promo)
-    db.session.rollback()
     return redirect(url_for("cart.show"))
