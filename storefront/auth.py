@@ -15,6 +15,9 @@ from storefront.db import db
 from storefront.models import Membership, Partner, Subscriber, User
 from storefront.tenancy import enter_tenant
 
+# The shortest password anyone may choose: staff, platform admins and subscribers alike.
+MIN_PASSWORD = 10
+
 login_manager = LoginManager()
 _hasher = PasswordHasher()
 

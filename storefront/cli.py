@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy.exc import IntegrityError
 
+from storefront.auth import MIN_PASSWORD
 from storefront.db import db
 from storefront.models import Partner
 from storefront.services import catalog, domains, partners, tld_admin
@@ -68,7 +69,7 @@ def demo() -> None:
 @click.option("--password", help="Generated and printed when omitted.")
 def create_platform_admin(email: str, password: str | None) -> None:
     """Create a platform admin, or make an existing user one."""
-    if password is not None and len(password) < 10:
+    if password is not None and len(password) < MIN_PASSWORD:
         raise click.ClickException("Use a password of at least 10 characters.")
     generated = password is None
     password = password or secrets.token_urlsafe(12)

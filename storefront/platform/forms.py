@@ -2,6 +2,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, Email, Length, Optional
 
+from storefront.auth import MIN_PASSWORD
+
 
 class ApplicationForm(FlaskForm):
     company_name = StringField(
@@ -45,4 +47,6 @@ class LoginForm(FlaskForm):
 
 class SetPasswordForm(FlaskForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=200)])
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)]
+    )

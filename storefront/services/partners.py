@@ -164,9 +164,9 @@ def pending_invitations(partner: Partner) -> list[Invitation]:
 
 
 def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
-    from storefront.auth import hash_password
+    from storefront.auth import MIN_PASSWORD, hash_password
 
-    if len(password) < 10:
+    if len(password) < MIN_PASSWORD:
         raise InvalidInput("Use a password of at least 10 characters.", "password")
     # Claim the invitation in one conditional UPDATE so two concurrent submits cannot both use it.
     now = utcnow()

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from storefront.auth import check_password, hash_password
+from storefront.auth import MIN_PASSWORD, check_password, hash_password
 from storefront.db import db, utcnow
 from storefront.i18n import gettext as _
 from storefront.i18n import ngettext
@@ -23,7 +23,6 @@ from storefront.services.outbox import queue_email
 from storefront.services.users import normalise_email
 from storefront.tenancy import partner_url
 
-MIN_PASSWORD = 10
 MAX_PASSWORD = 200
 TOKEN_LIFETIME = {
     "verify": timedelta(days=3),
