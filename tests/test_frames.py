@@ -207,3 +207,14 @@ def test_storefront_cart_adds_changes_and_removes(shops):
     assert "Your cart is empty" in acme.get("/cart/").text
     # Globex's cart never shows Acme's.
     assert "free-abc" not in shops["globex"].get("/cart/").text
+
+
+def test_cart_and_promo_bad_input_is_refused_cleanly(shops):
+    acme = shops["acme"]
+    missing = acme.post("/cart/update", data={"domain": "free-zzz.pl", "years": "2",
+                                              "action": "update"})
+    assert missing.status_code == 400 and "not in your cart" in missing.text
+    assert "Your cart is empty" in acme.get("/cart/").text
+    promo = acme.get("/frames/order?promo=<script>")
+    assert promo.status_code == 400 and "promotion code is not valid" in promo.text
+    assert "<script>" not in promo.text
