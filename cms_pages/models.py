@@ -23,5 +23,7 @@ class Page(PartnerOwned, db.Model):
     seo_title: Mapped[str] = mapped_column(String(200), default="")
     seo_description: Mapped[str] = mapped_column(String(300), default="")
     body: Mapped[str] = mapped_column(Text, default="")
+    # The body rendered to sanitised HTML when the page is saved, not on every request.
+    body_html: Mapped[str] = mapped_column(Text, default="")
     published: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -5,6 +5,7 @@ Services flush; the request commits once at its end (or rolls back on an error).
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 
 from flask_migrate import Migrate
@@ -27,6 +28,11 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
+
+
+def new_stamp() -> str:
+    """A fresh random session stamp (see User.session_stamp)."""
+    return secrets.token_hex(16)
 
 
 def utcnow() -> datetime:

@@ -4,6 +4,7 @@ partner_id."""
 from cms_pages.models import Page
 from storefront.models.branding import Ad, Asset
 from storefront.models.catalog import PartnerTld, Tld, TldGroup, TldGroupItem
+from storefront.models.limits import RateLimitCounter
 from storefront.models.partner import (
     ROLES,
     Invitation,
@@ -11,6 +12,7 @@ from storefront.models.partner import (
     Partner,
     PartnerDomain,
     PartnerOwned,
+    StaffToken,
     User,
 )
 from storefront.models.platform import OutboxMessage, ResellerApplication
@@ -29,8 +31,10 @@ __all__ = [
     "PartnerDomain",
     "PartnerOwned",
     "PartnerTld",
+    "RateLimitCounter",
     "ResellerApplication",
     "SandboxRegistration",
+    "StaffToken",
     "Subscriber",
     "SubscriberToken",
     "Tld",

@@ -6,7 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storefront.db import PartnerOwned, db, utcnow
+from storefront.db import PartnerOwned, db, new_stamp, utcnow
 
 # Team roles, weakest first: a role may do everything the roles before it may.
 ROLES = ("editor", "admin", "owner")
@@ -77,6 +77,9 @@ class User(UserMixin, db.Model):
     is_platform_admin: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Carried in the session and checked by the user loader: changing it (logout, a new password,
+    # deactivation, a removed membership) ends every session opened before.
+    session_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -114,3 +117,18 @@ class Invitation(PartnerOwned, db.Model):
     expires_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffToken(db.Model):
+    """A single-use secret sent by e-mail to a staff member or admin (password reset). Only its
+    SHA-256 is stored."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    user: Mapped[User] = relationship()

@@ -9,7 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storefront.db import PartnerOwned, db, utcnow
+from storefront.db import PartnerOwned, db, new_stamp, utcnow
 
 TOKEN_PURPOSES = ("verify", "reset", "handoff")
 
@@ -25,6 +25,8 @@ class Subscriber(UserMixin, PartnerOwned, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # See User.session_stamp: changing it ends every session opened before.
+    session_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp)
 
     def get_id(self) -> str:
         # The partner is part of the id: the loader refuses it on any other partner's host.
