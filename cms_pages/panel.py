@@ -1,7 +1,8 @@
 """The partner panel's CMS pages: list, create, edit, preview, publish, reorder, delete.
 
-Views parse the form, call a service in cms_pages.services and commit; bad input re-renders the
-form with the message and status 400, and nothing changes.
+Views parse the form and call a service in cms_pages.services (the request commits:
+storefront.transaction); bad input re-renders the form with the message and status 400, and
+nothing changes.
 """
 
 from __future__ import annotations
@@ -13,10 +14,8 @@ from cms_pages import services
 from cms_pages.forms import ActionForm, MoveForm, PageForm
 from cms_pages.models import Page
 from cms_pages.rendering import MODULES
+from storefront import transaction
 from storefront.auth import panel_route
-from storefront.db import db
-from storefront.forms import add_error
-from storefront.services.errors import InvalidInput
 from storefront.site.content import page_view
 from storefront.site.views import asset_response
 from storefront.tenancy import partner_url, primary_host_of, site_of
@@ -45,12 +44,8 @@ def pages() -> str:
 def create() -> str | Response | tuple[str, int]:
     form = PageForm()
     if form.validate_on_submit():
-        try:
-            page = services.create_page(g.partner, form.fields())
-        except InvalidInput as error:
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
+        page = transaction.submit(form, lambda: services.create_page(g.partner, form.fields()))
+        if not transaction.refused(page):
             flash(f"Page “{page.title}” created as a draft; publish it when it is ready.")
             return redirect(url_for("cms_panel.edit", slug=g.partner.slug, page_id=page.id))
     return _editor(form, None)
@@ -62,13 +57,9 @@ def edit(page_id: int) -> str | Response | tuple[str, int]:
     page = services.get_page(g.partner, page_id)
     form = PageForm(obj=page)
     if form.validate_on_submit():
-        try:
-            services.update_page(g.partner, page, form.fields())
-        except InvalidInput as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
+        saved = transaction.submit(
+            form, lambda: services.update_page(g.partner, page, form.fields()))
+        if not transaction.refused(saved):
             flash(f"Page “{page.title}” saved.")
             return redirect(url_for("cms_panel.edit", slug=g.partner.slug, page_id=page.id))
     return _editor(form, page)
@@ -124,7 +115,6 @@ def _set_published(page_id: int, published: bool) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     services.set_published(g.partner, page, published)
-    db.session.commit()
     flash(f"Page “{page.title}” {'published' if published else 'unpublished'}.")
     return _to_list()
 
@@ -136,11 +126,9 @@ def move(page_id: int) -> Response:
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        services.move(g.partner, page, form.direction.data)
-    except InvalidInput:
+    if transaction.refused(transaction.submit(None, lambda: services.move(
+            g.partner, page, form.direction.data))):
         abort(400)
-    db.session.commit()
     return _to_list()
 
 
@@ -152,7 +140,6 @@ def delete(page_id: int) -> str | Response:
     if form.validate_on_submit():
         title = page.title
         services.delete_page(g.partner, page)
-        db.session.commit()
         flash(f"Page “{title}” deleted.")
         return _to_list()
     return render_template("cms_panel/delete.html", page=page, form=form)

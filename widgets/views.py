@@ -19,8 +19,7 @@ from flask import (
 )
 from flask_login import login_user
 
-from storefront import limits
-from storefront.db import db
+from storefront import limits, transaction
 from storefront.i18n import frame_locale
 from storefront.i18n import gettext as _
 from storefront.services import cart, subscribers
@@ -179,15 +178,11 @@ def user_register():
         check_form(site, g.parent_origin)
         values = {"name": request.form.get("name", "")[:120],
                   "email": request.form.get("email", "")[:254]}
-        try:
-            subscriber = subscribers.register(site, values["email"],
-                                              request.form.get("password", "")[:201],
-                                              values["name"])
-        except InvalidInput as error:
-            db.session.rollback()
-            errors[error.field or "form"] = error.message
-        else:
+        subscriber = transaction.submit(None, lambda: subscribers.register(
+            site, values["email"], request.form.get("password", "")[:201], values["name"]))
+        if not transaction.refused(subscriber):
             return _hand_off(subscriber)
+        errors[subscriber.error.field or "form"] = subscriber.error.message
     return _render("frames/user_register.html", 400 if errors else 200, errors=errors,
                    values=values, token=form_token(site, g.parent_origin))
 
@@ -199,7 +194,6 @@ def _hand_off(subscriber) -> tuple[str, int]:
     site = current_site()
     token = subscribers.issue_token(subscriber, "handoff")
     login_user(subscriber)
-    db.session.commit()
     url = partner_url(site, url_for("account.handoff", token=token, next="/account/"))
     return _render("frames/login_done.html", subscriber=subscriber, handoff_url=url)
 

@@ -1,5 +1,5 @@
 """Subscriber account views on a partner's storefront host. Thin: parse, call the subscribers
-service, commit, render in the partner's theme."""
+service, render in the partner's theme (the request commits: storefront.transaction)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,11 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 
-from storefront import limits
+from storefront import limits, transaction
 from storefront.account.forms import LoginForm, NewPasswordForm, RegisterForm, ResetRequestForm
 from storefront.auth import subscriber_required
-from storefront.db import db
-from storefront.forms import add_error
 from storefront.security import local_path
 from storefront.services import subscribers
-from storefront.services.errors import InvalidInput
 from storefront.site.content import panel_ads, theme_context
 from storefront.themes import render_theme
 
@@ -41,7 +38,6 @@ def login():
                                               form.password.data)
         if subscriber is not None:
             login_user(subscriber)
-            db.session.commit()
             return redirect(local_path(request.args.get("next"), "/account"))
         form.form_errors.append("Wrong e-mail or password.")
     return _render("account/login.html", 400 if form.errors else 200, form=form)
@@ -53,14 +49,9 @@ def register():
         limits.hit("signup")
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            subscriber = subscribers.register(g.site, form.email.data, form.password.data,
-                                              form.name.data)
-        except InvalidInput as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
+        subscriber = transaction.submit(form, lambda: subscribers.register(
+            g.site, form.email.data, form.password.data, form.name.data))
+        if not transaction.refused(subscriber):
             login_user(subscriber)
             flash(f"Welcome! We sent a link to {subscriber.email}: open it to confirm your e-mail.")
             return redirect(local_path(request.args.get("next"), "/account"))
@@ -76,7 +67,6 @@ def logout():
 @bp.route("/verify/<token>")
 def verify(token: str):
     subscriber = subscribers.verify_email(g.site, token)
-    db.session.commit()
     return _render("account/verified.html", 200 if subscriber else 404, subscriber=subscriber)
 
 
@@ -86,7 +76,6 @@ def resend_verification():
     if FlaskForm().validate_on_submit() and not current_user.is_verified:
         limits.hit("password_reset")
         subscribers.send_verification(g.site, current_user)
-        db.session.commit()
         flash(f"We sent a new confirmation link to {current_user.email}.")
     return redirect(url_for("account.home"))
 
@@ -98,7 +87,6 @@ def reset_request():
     form = ResetRequestForm()
     if form.validate_on_submit():
         subscribers.request_password_reset(g.site, form.email.data)
-        db.session.commit()
         return _render("account/reset_sent.html", email=form.email.data)
     return _render("account/reset.html", 400 if form.errors else 200, form=form)
 
@@ -109,15 +97,11 @@ def reset(token: str):
         return _render("account/reset_invalid.html", 404)
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
-            subscriber = subscribers.reset_password(g.site, token, form.password.data)
-        except InvalidInput as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            if subscriber is None:
-                return _render("account/reset_invalid.html", 404)
-            db.session.commit()
+        subscriber = transaction.submit(
+            form, lambda: subscribers.reset_password(g.site, token, form.password.data))
+        if subscriber is None:
+            return _render("account/reset_invalid.html", 404)
+        if not transaction.refused(subscriber):
             login_user(subscriber)
             flash("Your new password is set.")
             return redirect(url_for("account.home"))
@@ -131,9 +115,7 @@ def handoff():
     subscriber = subscribers.consume_token(g.site.partner_id, "handoff",
                                            request.args.get("token", ""))
     if subscriber is None:
-        db.session.rollback()
         flash("That sign-in link has expired. Please log in again.")
         return redirect(url_for("account.login"))
     login_user(subscriber)
-    db.session.commit()
     return redirect(local_path(request.args.get("next"), "/account"))

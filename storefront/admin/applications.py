@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from storefront import transaction
 from storefront.admin.blueprint import PER_PAGE, bp
 from storefront.admin.forms import ApproveForm, ConfirmForm
 from storefront.auth import admin_required
 from storefront.db import db
-from storefront.forms import add_error
 from storefront.models import Partner, ResellerApplication
 from storefront.services import applications
-from storefront.services.errors import InvalidInput
 
 
 def _application_or_404(application_id: int) -> ResellerApplication:
@@ -61,13 +60,9 @@ def application_approve(application_id: int):
     application = _application_or_404(application_id)
     form = ApproveForm()
     if form.validate_on_submit():
-        try:
-            partner = applications.approve(application, slug=form.slug.data or None)
-        except InvalidInput as error:
-            db.session.rollback()
-            add_error(form, "slug" if error.field == "slug" else None, error.message)
-        else:
-            db.session.commit()
+        partner = transaction.submit(
+            form, lambda: applications.approve(application, slug=form.slug.data or None))
+        if not transaction.refused(partner):
             flash(f"Approved: {partner.name} is created and its owner's invitation is queued.")
             return redirect(url_for("admin.partner_detail", slug=partner.slug))
     return _render_detail(application, form, 400)
@@ -78,12 +73,9 @@ def application_approve(application_id: int):
 def application_reject(application_id: int):
     application = _application_or_404(application_id)
     if ConfirmForm().validate_on_submit():
-        try:
-            applications.reject(application)
-        except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message)
+        result = transaction.submit(None, lambda: applications.reject(application))
+        if transaction.refused(result):
+            flash(result.error.message)
         else:
-            db.session.commit()
             flash(f"Rejected the application from {application.company_name}; they are told so.")
     return redirect(url_for("admin.application_detail", application_id=application.id))

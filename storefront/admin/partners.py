@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from storefront import transaction
 from storefront.admin.blueprint import PER_PAGE, bp
 from storefront.admin.forms import ConfirmForm, CreatePartnerForm
 from storefront.auth import admin_required
 from storefront.db import db
-from storefront.forms import add_error
 from storefront.models import Partner
 from storefront.services import outbox, partners
-from storefront.services.errors import InvalidInput
 from storefront.tenancy import partner_url, raw_host
 
 
@@ -35,15 +34,10 @@ def partner_list():
 def partner_new():
     form = CreatePartnerForm()
     if form.validate_on_submit():
-        try:
-            partner = partners.create_partner(
-                form.slug.data, form.name.data, owner_email=form.owner_email.data
-            )
-        except InvalidInput as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
+        partner = transaction.submit(form, lambda: partners.create_partner(
+            form.slug.data, form.name.data, owner_email=form.owner_email.data
+        ))
+        if not transaction.refused(partner):
             flash(f"Created {partner.name}; the owner's invitation is in the outbox.")
             return redirect(url_for("admin.partner_detail", slug=partner.slug))
     status = 400 if form.errors else 200
@@ -82,6 +76,5 @@ def _change_status(slug: str, status: str, message: str):
     partner = _partner_or_404(slug)
     if ConfirmForm().validate_on_submit():
         partners.set_status(partner, status)
-        db.session.commit()
         flash(message.format(name=partner.name))
     return redirect(url_for("admin.partner_detail", slug=partner.slug))

@@ -12,23 +12,15 @@ from decimal import Decimal
 
 from babel.numbers import get_currency_precision
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
+from werkzeug.datastructures import FileStorage
 
+from storefront import transaction
 from storefront.admin.blueprint import PER_PAGE, bp
 from storefront.admin.tld_forms import AddTldForm, ImportTldsForm, TldTermsForm
 from storefront.auth import admin_required
 from storefront.db import db
-from storefront.forms import add_error
 from storefront.models.catalog import TLD_KINDS, Tld
 from storefront.services import catalog, tld_admin
-from storefront.services.errors import InvalidInput
-
-
-def _show(form: FlaskForm, error: InvalidInput) -> None:
-    """Every bad field of a TldInputError, so one submit shows them all; else the one field."""
-    for field, message in getattr(error, "errors", None) or [(error.field, error.message)]:
-        add_error(form, field, message)
 
 
 def _tld_or_404(name: str) -> Tld:
@@ -75,17 +67,10 @@ def _render_list(add_form: AddTldForm, import_form: ImportTldsForm,
 def tld_add():
     form = _add_form()
     if form.validate_on_submit():
-        try:
-            tld = tld_admin.create_tld(form.name.data, form.kind.data, form.currency.data,
-                                       form.terms(), tld_admin.configured_backends())
-            db.session.commit()
-        except InvalidInput as error:
-            db.session.rollback()
-            _show(form, error)
-        except IntegrityError:  # the same extension added at the same moment by someone else
-            db.session.rollback()
-            add_error(form, "name", "That extension is already in the catalogue.")
-        else:
+        tld = transaction.submit(form, lambda: tld_admin.create_tld(
+            form.name.data, form.kind.data, form.currency.data, form.terms(),
+            tld_admin.configured_backends()))
+        if not transaction.refused(tld):
             flash(f"Added .{tld.unicode_name} to the catalogue.")
             return redirect(url_for("admin.tld_edit", name=tld.name))
     return _render_list(form, ImportTldsForm(), status=400)
@@ -97,23 +82,25 @@ def tld_import():
     form = ImportTldsForm()
     errors: list[str] = []
     if form.validate_on_submit():
-        try:
-            text = form.file.data.read().decode("utf-8-sig")
-            result = catalog.import_catalogue(io.StringIO(text, newline=""),
-                                              tld_admin.configured_backends())
-            db.session.commit()
-        except UnicodeDecodeError:
-            errors = ["The file is not UTF-8 text: save it as “CSV UTF-8” and try again."]
-        except csv.Error as error:  # e.g. a NUL byte or an endless quoted field
-            errors = [f"The file is not a readable CSV file ({error})."]
-        except catalog.CatalogueError as error:
-            errors = error.errors
-        else:
+        result = transaction.submit(None, lambda: _import(form.file.data))
+        if not transaction.refused(result):
             flash(f"Imported the catalogue: created {len(result.created)}, "
                   f"updated {len(result.updated)}.")
             return redirect(url_for("admin.tld_list"))
-        db.session.rollback()
+        errors = [line for _field, line in result.error.field_errors()]
     return _render_list(_add_form(), form, import_errors=errors, status=400)
+
+
+def _import(upload: FileStorage) -> catalog.CatalogueImport:
+    try:
+        text = upload.read().decode("utf-8-sig")
+        return catalog.import_catalogue(io.StringIO(text, newline=""),
+                                        tld_admin.configured_backends())
+    except UnicodeDecodeError:
+        raise catalog.CatalogueError(
+            ["The file is not UTF-8 text: save it as “CSV UTF-8” and try again."]) from None
+    except csv.Error as error:  # e.g. a NUL byte or an endless quoted field
+        raise catalog.CatalogueError([f"The file is not a readable CSV file ({error})."]) from None
 
 
 @bp.route("/tlds/<name>/edit", methods=["GET", "POST"])
@@ -123,14 +110,10 @@ def tld_edit(name: str):
     form = TldTermsForm(data=_current_terms(tld))
     form.set_backends(tld_admin.configured_backends(), current=tld.backend)
     if form.validate_on_submit():
-        try:
-            tld_admin.update_tld(tld, form.terms(), tld_admin.configured_backends())
-        except InvalidInput as error:
-            db.session.rollback()
-            _show(form, error)
-        else:
+        result = transaction.submit(
+            form, lambda: tld_admin.update_tld(tld, form.terms(), tld_admin.configured_backends()))
+        if not transaction.refused(result):
             below = tld_admin.partners_selling_below_wholesale(tld)
-            db.session.commit()
             flash(f"Saved .{tld.unicode_name}.")
             if below:
                 flash(f"{below} partner(s) now sell .{tld.unicode_name} below the wholesale "

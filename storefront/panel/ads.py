@@ -9,9 +9,8 @@ from datetime import date
 
 from flask import flash, g, redirect, render_template, url_for
 
+from storefront import transaction
 from storefront.auth import panel_route
-from storefront.db import db
-from storefront.forms import add_error
 from storefront.models import Ad
 from storefront.models.branding import AD_PLACEMENTS
 from storefront.panel.ad_forms import AdForm
@@ -19,7 +18,6 @@ from storefront.panel.blueprint import bp
 from storefront.panel.branding_forms import RemoveForm
 from storefront.services import ads as service
 from storefront.services.assets import Upload
-from storefront.services.errors import InvalidInput
 from storefront.tenancy import get_for_partner
 
 
@@ -56,7 +54,6 @@ def toggle_ad(ad_id: int):
     ad = get_for_partner(Ad, ad_id, g.partner.id)
     if RemoveForm().validate_on_submit():
         service.set_enabled(g.partner, ad, not ad.enabled)
-        db.session.commit()
         flash(f"“{ad.title or 'The ad'}” is {'shown' if ad.enabled else 'switched off'}.")
     return redirect(url_for("panel.ads", slug=g.partner.slug))
 
@@ -68,7 +65,6 @@ def delete_ad(ad_id: int):
     if RemoveForm().validate_on_submit():
         title = ad.title or "The ad"
         service.delete_ad(g.partner, ad)
-        db.session.commit()
         flash(f"“{title}” is deleted.")
     return redirect(url_for("panel.ads", slug=g.partner.slug))
 
@@ -76,17 +72,15 @@ def delete_ad(ad_id: int):
 def _edit(form: AdForm, ad: Ad | None):
     if form.validate_on_submit():
         image = Upload.from_file_storage(form.image.data)
-        try:
-            if ad is None:
-                ad = service.create_ad(g.partner, form.to_input(), image)
-            else:
-                service.update_ad(g.partner, ad, form.to_input(), image)
-        except InvalidInput as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
-            flash(f"“{ad.title or 'The ad'}” is saved.")
+        saved = transaction.submit(form, lambda: _save(ad, form, image))
+        if not transaction.refused(saved):
+            flash(f"“{saved.title or 'The ad'}” is saved.")
             return redirect(url_for("panel.ads", slug=g.partner.slug))
     status = 400 if form.errors else 200
     return render_template("panel/ad_form.html", form=form, ad=ad), status
+
+
+def _save(ad: Ad | None, form: AdForm, image: Upload | None) -> Ad:
+    if ad is None:
+        return service.create_ad(g.partner, form.to_input(), image)
+    return service.update_ad(g.partner, ad, form.to_input(), image)

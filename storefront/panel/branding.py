@@ -12,10 +12,8 @@ from flask import Response, flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from storefront import palette, themes
+from storefront import palette, themes, transaction
 from storefront.auth import panel_route
-from storefront.db import db
-from storefront.forms import add_error
 from storefront.panel.blueprint import bp
 from storefront.panel.branding_forms import (
     ContactForm,
@@ -29,7 +27,6 @@ from storefront.panel.branding_forms import (
 )
 from storefront.services import branding as service
 from storefront.services.assets import Upload
-from storefront.services.errors import InvalidInput
 from storefront.site.views import asset_response
 from storefront.tenancy import raw_host
 
@@ -155,19 +152,13 @@ def _save(
     anchor: str,
     shown: FlaskForm | None = None,
 ):
-    """Validate, run the service, commit and go back to the section; or re-render with errors.
+    """Validate, run the service and go back to the section; or re-render with errors.
 
     `shown` is the page's form that displays the errors when the posted form is a hidden one.
     """
     shown = shown or form
     if form.validate_on_submit():
-        try:
-            action()
-        except InvalidInput as error:
-            db.session.rollback()
-            add_error(shown, error.field, error.message)
-        else:
-            db.session.commit()
+        if not transaction.refused(transaction.submit(shown, action)):
             if message:
                 flash(message)
             return redirect(url_for("panel.branding", slug=g.partner.slug, _anchor=anchor))

@@ -7,13 +7,11 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from storefront import transaction
 from storefront.auth import panel_route
-from storefront.db import db
-from storefront.forms import add_error
 from storefront.models import PartnerDomain
 from storefront.panel.blueprint import bp
 from storefront.services import domains as service
-from storefront.services.errors import InvalidInput
 from storefront.tenancy import get_for_partner, primary_host_of, raw_host
 
 
@@ -52,15 +50,9 @@ def domains():
     if not form.is_submitted():
         return _page(form)
     if form.validate():
-        try:
-            domain = service.add_domain(g.partner, form.host.data)
-        except InvalidInput as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            held = service.held_elsewhere(g.partner, domain.host)
-            db.session.commit()
-            if held:
+        domain = transaction.submit(form, lambda: service.add_domain(g.partner, form.host.data))
+        if not transaction.refused(domain):
+            if service.held_elsewhere(g.partner, domain.host):
                 flash(f"{domain.host} is in use by another storefront. Add the records below: it "
                       "moves to yours once its TXT token is proven.")
             else:
@@ -74,7 +66,6 @@ def domains():
 def check_domain(domain_id: str):
     domain = get_for_partner(PartnerDomain, domain_id, g.partner.id)
     result = service.check_dns(g.partner, domain)
-    db.session.commit()
     flash(f"{domain.host}: {result.summary}")
     return _back()
 
@@ -83,12 +74,9 @@ def check_domain(domain_id: str):
 @panel_route("admin")
 def make_primary(domain_id: str):
     domain = None if domain_id == "raw" else get_for_partner(PartnerDomain, domain_id, g.partner.id)
-    try:
-        service.set_primary(g.partner, domain)
-    except InvalidInput as error:
-        db.session.rollback()
-        return _page(error=error.message, status=400)
-    db.session.commit()
+    result = transaction.submit(None, lambda: service.set_primary(g.partner, domain))
+    if transaction.refused(result):
+        return _page(error=result.error.message, status=400)
     flash(f"{primary_host_of(g.partner)} is now the primary address.")
     return _back()
 
@@ -99,6 +87,5 @@ def remove_domain(domain_id: str):
     domain = get_for_partner(PartnerDomain, domain_id, g.partner.id)
     host = domain.host
     service.remove_domain(g.partner, domain)
-    db.session.commit()
     flash(f"Removed {host}.")
     return _back()

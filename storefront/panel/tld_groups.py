@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
+from storefront import transaction
 from storefront.auth import panel_route
-from storefront.db import db
-from storefront.forms import add_error
 from storefront.models.catalog import TldGroup
 from storefront.panel.blueprint import bp
 from storefront.panel.tld_forms import ActionForm, GroupForm, NewGroupForm
 from storefront.services import catalog
-from storefront.services.errors import InvalidInput
 from storefront.tenancy import partner_url
 
 
@@ -45,14 +43,10 @@ def _to_groups():
 def tld_groups():
     form = NewGroupForm()
     if form.validate_on_submit():
-        try:
-            group = catalog.create_group(g.partner, form.name.data or "", form.tld_names(),
-                                         slug=(form.slug.data or "").strip() or None)
-        except InvalidInput as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
+        group = transaction.submit(form, lambda: catalog.create_group(
+            g.partner, form.name.data or "", form.tld_names(),
+            slug=(form.slug.data or "").strip() or None))
+        if not transaction.refused(group):
             flash(f"The group “{group.name}” is created.")
             return redirect(url_for("panel.tld_group", slug=g.partner.slug,
                                     group_slug=group.slug))
@@ -74,18 +68,12 @@ def tld_group(group_slug: str):
     form = GroupForm(data={"name": group.name,
                            "tlds": "\n".join(item.tld.unicode_name for item in group.items)})
     if form.validate_on_submit():
-        try:
-            catalog.rename_group(g.partner, group.slug, form.name.data or "")
-            catalog.set_group_tlds(g.partner, group.slug, form.tld_names())
-        except InvalidInput as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-            group = _group_or_404(group_slug)  # as stored, for the page
-        else:
-            db.session.commit()
+        saved = transaction.submit(form, lambda: _save_group(group, form))
+        if not transaction.refused(saved):
             flash(f"The group “{group.name}” is saved.")
             return redirect(url_for("panel.tld_group", slug=g.partner.slug,
                                     group_slug=group.slug))
+        group = _group_or_404(group_slug)  # as stored, for the page
     status = 400 if form.errors else 200
     in_group = {item.tld.unicode_name for item in group.items}
     return render_template(
@@ -98,13 +86,17 @@ def tld_group(group_slug: str):
     ), status
 
 
+def _save_group(group: TldGroup, form: GroupForm) -> None:
+    catalog.rename_group(g.partner, group.slug, form.name.data or "")
+    catalog.set_group_tlds(g.partner, group.slug, form.tld_names())
+
+
 @bp.route("/<slug>/tld-groups/<group_slug>/default", methods=["POST"])
 @panel_route("admin")
 def default_tld_group(group_slug: str):
     group = _group_or_404(group_slug)
     if ActionForm().validate_on_submit():
         catalog.set_default_group(g.partner, group.slug)
-        db.session.commit()
         flash(f"“{group.name}” is now the default group.")
     return _to_groups()
 
@@ -123,7 +115,6 @@ def move_tld_group(group_slug: str):
         if 0 <= there < len(slugs):
             slugs[here], slugs[there] = slugs[there], slugs[here]
             catalog.reorder_groups(g.partner, slugs)
-            db.session.commit()
     return _to_groups()
 
 
@@ -135,7 +126,6 @@ def delete_tld_group(group_slug: str):
     if form.validate_on_submit():
         name = group.name
         catalog.delete_group(g.partner, group.slug)
-        db.session.commit()
         flash(f"The group “{name}” is deleted.")
         return _to_groups()
     return render_template("panel/tld_group_delete.html", group=group, action_form=form,

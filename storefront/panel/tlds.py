@@ -14,6 +14,7 @@ from babel.numbers import get_currency_precision
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from storefront import transaction
 from storefront.auth import panel_route
 from storefront.db import db
 from storefront.forms import add_error
@@ -121,8 +122,30 @@ def tld_markup():
     if not chosen:
         add_error(form, "percent", "Tick the TLDs to sell first, or choose “all listed”.")
         return _list_page(filters, form, status=400)
+    result = transaction.submit(None, lambda: _mark_up(chosen, percent))
+    if transaction.refused(result):
+        return _list_page(filters, form, [message for _, message in result.error.field_errors()],
+                          status=400)
+    flash(f"{len(chosen)} TLD(s) now sell at the wholesale price plus {percent} %.")
+    return redirect(url_for("panel.tlds", slug=g.partner.slug, q=filters.q.data or None,
+                            kind=filters.kind.data or None, sale=filters.sale.data or None))
+
+
+class MarkupRefused(InvalidInput):
+    """Some TLDs refused the new prices: all or nothing, so a partner reading the messages does
+    not have to guess what was applied."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("Nothing was changed.")
+        self.errors = errors
+
+    def field_errors(self) -> list[tuple[str | None, str]]:
+        return [(None, message) for message in [self.message, *self.errors]]
+
+
+def _mark_up(tlds: list[Tld], percent: Decimal) -> None:
     errors = []
-    for tld in chosen:
+    for tld in tlds:
         prices = {operation: price_text(_marked_up(tld.wholesale_price(operation), percent),
                                         tld.currency) for operation in OPERATIONS}
         try:
@@ -130,13 +153,7 @@ def tld_markup():
         except InvalidInput as error:
             errors.append(f".{tld.unicode_name}: {error.message}")
     if errors:
-        # All or nothing: a partner reading the errors should not have to guess what was applied.
-        db.session.rollback()
-        return _list_page(filters, form, ["Nothing was changed.", *errors], status=400)
-    db.session.commit()
-    flash(f"{len(chosen)} TLD(s) now sell at the wholesale price plus {percent} %.")
-    return redirect(url_for("panel.tlds", slug=g.partner.slug, q=filters.q.data or None,
-                            kind=filters.kind.data or None, sale=filters.sale.data or None))
+        raise MarkupRefused(errors)
 
 
 def _marked_up(wholesale: int, percent: Decimal) -> int:
@@ -153,17 +170,12 @@ def tld_prices(tld_name: str):
         if offer else {}
     form = RetailPricesForm(data=current)
     if form.validate_on_submit():
-        try:
-            offer = catalog.set_retail_prices(
-                g.partner, tld.name, locale=LOCALE,
-                register=form.register.data or "", renew=form.renew.data or "",
-                transfer=form.transfer.data or "",
-            )
-        except InvalidInput as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
+        saved = transaction.submit(form, lambda: catalog.set_retail_prices(
+            g.partner, tld.name, locale=LOCALE,
+            register=form.register.data or "", renew=form.renew.data or "",
+            transfer=form.transfer.data or "",
+        ))
+        if not transaction.refused(saved):
             flash(f"Your prices for .{tld.unicode_name} are saved.")
             return redirect(url_for("panel.tlds", slug=g.partner.slug, _anchor=f"tld-{tld.name}"))
         # The rollback expired the objects; read the stored offer again for the page.
@@ -188,7 +200,6 @@ def stop_selling(tld_name: str):
         return back
     left = [group.name for group in catalog.groups(g.partner) if tld.name in group.tld_names]
     catalog.stop_selling(g.partner, tld.name)
-    db.session.commit()
     message = f"You no longer sell .{tld.unicode_name}."
     if left:
         message += f" It was taken out of these TLD groups: {', '.join(left)}."

@@ -3,14 +3,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_user, logout_user
 
-from storefront import limits
+from storefront import limits, transaction
 from storefront.auth import check_password
-from storefront.db import db
-from storefront.forms import add_error
 from storefront.platform.forms import ApplicationForm, LoginForm, SetPasswordForm
 from storefront.security import local_path
 from storefront.services import applications, domains, partners
-from storefront.services.errors import InvalidInput
 from storefront.services.users import find_user
 
 bp = Blueprint("platform", __name__)
@@ -21,13 +18,8 @@ def platform_home():
         limits.hit("application")
     form = ApplicationForm()
     if form.validate_on_submit():
-        try:
-            application = applications.submit(form.data)
-        except InvalidInput as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
+        application = transaction.submit(form, lambda: applications.submit(form.data))
+        if not transaction.refused(application):
             return render_template("platform/applied.html", email=application.email)
     return render_template("platform/home.html", form=form), 400 if form.errors else 200
 
@@ -41,7 +33,6 @@ def login():
         user = find_user(form.email.data)
         if user and user.active and check_password(user.password_hash, form.password.data):
             login_user(user)
-            db.session.commit()
             home = url_for("admin.index" if user.is_platform_admin else "panel.index")
             return redirect(local_path(request.args.get("next"), home))
         form.form_errors.append("Wrong e-mail or password.")
@@ -61,13 +52,9 @@ def accept_invitation(token: str):
         abort(404)
     form = SetPasswordForm()
     if form.validate_on_submit():
-        try:
-            user = partners.accept_invitation(invitation, form.name.data, form.password.data)
-        except InvalidInput as error:
-            db.session.rollback()
-            add_error(form, error.field, error.message)
-        else:
-            db.session.commit()
+        user = transaction.submit(form, lambda: partners.accept_invitation(
+            invitation, form.name.data, form.password.data))
+        if not transaction.refused(user):
             login_user(user)
             flash("Welcome! Your password is set.")
             return redirect(url_for("panel.index"))

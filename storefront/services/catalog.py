@@ -92,6 +92,9 @@ class CatalogueError(InvalidInput):
         super().__init__("The catalogue was not imported:\n" + "\n".join(errors), "file")
         self.errors = errors
 
+    def field_errors(self) -> list[tuple[str | None, str]]:
+        return [("file", line) for line in self.errors]
+
 
 def import_catalogue(source: str | Path | TextIO,
                      backends: Collection[str] | None = None) -> CatalogueImport:

@@ -5,3 +5,7 @@ class InvalidInput(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    def field_errors(self) -> list[tuple[str | None, str]]:
+        """Each bad field with its message (None: the form as a whole)."""
+        return [(self.field, self.message)]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from babel.numbers import is_currency
 from flask import current_app
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from storefront import registrars
 from storefront.db import db
@@ -43,6 +44,9 @@ class TldInputError(InvalidInput):
     def __init__(self, errors: list[tuple[str, str]]) -> None:
         super().__init__(errors[0][1], errors[0][0])
         self.errors = errors
+
+    def field_errors(self) -> list[tuple[str | None, str]]:
+        return list(self.errors)
 
 
 def configured_backends() -> list[str]:
@@ -98,7 +102,10 @@ def create_tld(name: str, kind: str, currency: str, terms: TldTerms,
         raise TldInputError(errors)
     tld = Tld(name=ascii_name, kind=kind, currency=currency, **values)
     db.session.add(tld)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same extension added at the same moment by someone else
+        raise TldInputError([("name", "That extension is already in the catalogue.")]) from None
     return tld
 
 
