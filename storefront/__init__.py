@@ -22,10 +22,22 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from flask_wtf.csrf import CSRFProtect
 
-    from storefront import auth, cli, errors, i18n, limits, routing, security, themes, transaction
+    from storefront import (
+        auth,
+        caches,
+        cli,
+        errors,
+        i18n,
+        limits,
+        routing,
+        security,
+        themes,
+        transaction,
+    )
     from storefront.db import db, migrate
 
     db.init_app(app)
+    caches.init_app(app)
     transaction.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     app.extensions["csrf"] = CSRFProtect(app)

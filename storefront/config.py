@@ -25,6 +25,10 @@ ENV_VARS = (
     "PUBLIC_PORT",
     "DNS_RESOLVER",
     "HOST_CACHE_SECONDS",
+    "PAGE_CACHE_SECONDS",
+    "HOST_CACHE_ENTRIES",
+    "CONTENT_CACHE_ENTRIES",
+    "PAGE_CACHE_ENTRIES",
 )
 # Settings given as JSON in the environment, e.g.
 # REGISTRAR_BACKENDS='{"sandbox": {"kind": "sandbox"}, "epp": {"kind": "epp", "host": "…"}}'.
@@ -44,7 +48,13 @@ def defaults(instance_path: str) -> dict:
         "PUBLIC_PORT": "5000",
         # "host:port" of the DNS server "Check DNS" asks; empty = the system resolver.
         "DNS_RESOLVER": "",
+        # Per-process caches (storefront/caches.py): nothing cached lives longer than
+        # HOST_CACHE_SECONDS; PAGE_CACHE_SECONDS = 0 turns the whole-page cache off.
         "HOST_CACHE_SECONDS": 10,
+        "PAGE_CACHE_SECONDS": 10,
+        "HOST_CACHE_ENTRIES": 20_000,
+        "CONTENT_CACHE_ENTRIES": 50_000,
+        "PAGE_CACHE_ENTRIES": 5_000,
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         "UPLOAD_MAX_BYTES": 1024 * 1024,
         "UPLOAD_MAX_PIXELS": 4000,
@@ -71,7 +81,10 @@ def load(app: Flask, test_config: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
     app.config["PLATFORM_DOMAIN"] = app.config["PLATFORM_DOMAIN"].lower().rstrip(".")
     app.config["TRUSTED_PROXY_NETWORKS"] = parse_networks(app.config["TRUSTED_PROXIES"])
-    app.config["HOST_CACHE_SECONDS"] = float(app.config["HOST_CACHE_SECONDS"])
+    for name in ("HOST_CACHE_SECONDS", "PAGE_CACHE_SECONDS"):
+        app.config[name] = float(app.config[name])
+    for name in ("HOST_CACHE_ENTRIES", "CONTENT_CACHE_ENTRIES", "PAGE_CACHE_ENTRIES"):
+        app.config[name] = int(app.config[name])
 
 
 def parse_networks(value: str | list) -> list:

@@ -1,33 +1,41 @@
 """Whole-page cache for anonymous visitors of a storefront, per process, for a few seconds.
 
 A storefront page that a visitor without cookies gets is the same for every such visitor, so it is
-rendered once and served from memory until it expires or any partner data is committed in this
-process (tenancy clears its caches then). Pages that used a CSP nonce, set a cookie or are not a
-plain 200 are never stored.
+rendered once and served from memory (`caches.pages`, one entry per partner and path) until it
+expires (`PAGE_CACHE_SECONDS`, at most `HOST_CACHE_SECONDS`; 0 turns this cache off) or the
+partner's site, content or catalogue changes in this process. Pages that used a CSP nonce, set a
+cookie or are not a plain 200 are never stored, nor is an address with a query string, which would
+let anyone fill the cache with copies of one page.
 """
 
 from __future__ import annotations
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 
-from storefront.tenancy import partner_cached_get, partner_cached_put
+from storefront.caches import ALL_KINDS, caches_of
 
 CACHEABLE_ENDPOINTS = {"home", "site.page"}
-SECONDS = 10.0
 
 
 def _key() -> str | None:
-    if request.method != "GET" or request.cookies or request.endpoint not in CACHEABLE_ENDPOINTS:
+    if (
+        request.method != "GET"
+        or request.cookies
+        or request.query_string
+        or request.endpoint not in CACHEABLE_ENDPOINTS
+    ):
         return None
-    return f"page:{request.host}:{request.full_path}"
+    # Only a partner's primary host gets this far (routing.gate), so the path names the page.
+    return request.path
 
 
 def lookup(partner_id: int) -> Response | None:
     key = _key()
     if key is None:
         return None
-    g.page_cache_key = key
-    hit = partner_cached_get(partner_id, key)
+    pages = caches_of(current_app).pages
+    g.page_cache_key = (key, pages.generation)
+    hit = pages.get((partner_id, key))
     if hit is None:
         return None
     body, content_type = hit
@@ -49,5 +57,8 @@ def store(response: Response) -> Response:
         or g.get("_login_user") is not None and g._login_user.is_authenticated
     ):
         return response
-    partner_cached_put(site.partner_id, key, (response.get_data(), response.content_type), SECONDS)
+    path, generation = key
+    caches_of(current_app).pages.put((site.partner_id, path), (response.get_data(),
+                                     response.content_type), site.partner_id, ALL_KINDS,
+                                     generation)
     return response

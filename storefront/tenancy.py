@@ -1,8 +1,11 @@
 """Tenancy: which partner a request belongs to, and the scoped getters every partner query uses.
 
 - `resolve_host(host)` normalises the Host header and finds the platform or one partner with one
-  indexed query, memoised on the request (`g.host_match`) and cached per process for a few seconds.
-  The cache is cleared in this process whenever a partner-owned row is committed.
+  indexed query, memoised on the request (`g.host_match`) and cached per process (`caches.py`):
+  a commit that changes a partner or its domains drops that partner's hosts in this process, and
+  other processes look the host up again within `HOST_CACHE_SECONDS`.
+- `partner_cached(partner_id, key, load, built_from)` keeps what a storefront shows the same way,
+  dropped when the partner's data of those kinds changes, and at most `HOST_CACHE_SECONDS` old.
 - `get_for_partner(Model, id, partner_id)` and `scoped(Model, partner_id)` name their tenant.
 - While `g.tenant_id` is set, a `with_loader_criteria` backstop adds `partner_id = tenant` to every
   ORM select of a partner-owned model, so a forgotten filter cannot leak another partner's rows.
@@ -11,7 +14,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -21,13 +23,15 @@ from flask import abort, current_app, g, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, aliased, with_loader_criteria
 
+from storefront.caches import ALL_KINDS, SITE, caches_of
 from storefront.db import db
-from storefront.models import Partner, PartnerDomain, PartnerOwned, Tld
+from storefront.models import Partner, PartnerDomain, PartnerOwned
 
 M = TypeVar("M")
 
 _HOST_CHARS = re.compile(r"^[a-z0-9.\-]+$")
-_CACHE_LIMIT = 50_000
+_NOT_CACHED = object()
+_BUILT_FROM_SITE = frozenset({SITE})
 
 
 @dataclass(frozen=True)
@@ -115,10 +119,6 @@ def primary_host_of(partner: Partner) -> str:
 
 # --- host resolution -------------------------------------------------------------------------
 
-_host_cache: dict[str, tuple[float, HostMatch | None]] = {}
-_partner_cache: dict[tuple[int, str], tuple[float, Any]] = {}
-
-
 def resolve_host(raw: str | None) -> HostMatch | None:
     if "host_match" in g:
         return g.host_match
@@ -132,14 +132,14 @@ def _resolve_cached(host: str) -> HostMatch | None:
     platform = current_app.config["PLATFORM_DOMAIN"]
     if host == platform:
         return HostMatch(site=None, host=host)
-    now = time.monotonic()
-    hit = _host_cache.get(host)
-    if hit and hit[0] > now:
-        return hit[1]
+    hosts = caches_of(current_app).hosts
+    match = hosts.get(host, _NOT_CACHED)
+    if match is not _NOT_CACHED:
+        return match
+    generation = hosts.generation
     match = _lookup(host, platform)
-    if len(_host_cache) >= _CACHE_LIMIT:
-        _host_cache.clear()
-    _host_cache[host] = (now + current_app.config["HOST_CACHE_SECONDS"], match)
+    partner_id = match.site.partner_id if match is not None and match.site is not None else None
+    hosts.put(host, match, partner_id, _BUILT_FROM_SITE, generation)
     return match
 
 
@@ -188,31 +188,28 @@ def site_of(partner: Partner, primary_host: str) -> Site:
     )
 
 
-def partner_cached(partner_id: int, key: str, load: Callable[[], Any], seconds: float = 10) -> Any:
-    """A per-process cache of things a storefront shows (menu, ads, pages), cleared on change."""
-    value = partner_cached_get(partner_id, key)
+def partner_cached(partner_id: int, key: str, load: Callable[[], Any],
+                   built_from: frozenset[str] = ALL_KINDS) -> Any:
+    """What `load()` returns, kept per process until the partner's data of the kinds it is built
+    from changes (`caches.FEEDS`); a None is never kept."""
+    content = caches_of(current_app).content
+    value = content.get((partner_id, key))
     if value is None:
+        generation = content.generation
         value = load()
-        partner_cached_put(partner_id, key, value, seconds)
+        if value is not None:
+            content.put((partner_id, key), value, partner_id, built_from, generation)
     return value
 
 
 def partner_cached_get(partner_id: int, key: str) -> Any:
-    hit = _partner_cache.get((partner_id, key))
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
-    return None
-
-
-def partner_cached_put(partner_id: int, key: str, value: Any, seconds: float = 10) -> None:
-    if len(_partner_cache) >= _CACHE_LIMIT:
-        _partner_cache.clear()
-    _partner_cache[(partner_id, key)] = (time.monotonic() + seconds, value)
+    """The kept value, or None: for a caller that only wants to know."""
+    return caches_of(current_app).content.get((partner_id, key))
 
 
 def clear_caches() -> None:
-    _host_cache.clear()
-    _partner_cache.clear()
+    """Forget everything this app has cached (tests that play another process use it)."""
+    caches_of(current_app).clear()
 
 
 # --- scoped getters --------------------------------------------------------------------------
@@ -239,7 +236,7 @@ def enter_tenant(partner_id: int) -> None:
     g.tenant_id = partner_id
 
 
-# --- the ORM backstop and cache invalidation -------------------------------------------------
+# --- the ORM backstop ------------------------------------------------------------------------
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -254,19 +251,3 @@ def _scope_to_tenant(state) -> None:
             PartnerOwned, lambda cls: cls.partner_id == tenant_id, include_aliases=True
         )
     )
-
-
-@event.listens_for(Session, "after_flush")
-def _note_partner_changes(session: Session, _ctx) -> None:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        # A TLD is the platform's, but what it costs and whether it is enabled shows on every
-        # storefront that sells it.
-        if isinstance(obj, Partner | PartnerOwned | Tld):
-            session.info["partner_data_changed"] = True
-            return
-
-
-@event.listens_for(Session, "after_commit")
-def _invalidate(session: Session) -> None:
-    if session.info.pop("partner_data_changed", False):
-        clear_caches()

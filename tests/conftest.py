@@ -15,7 +15,6 @@ from storefront import create_app
 from storefront.db import db
 from storefront.models import Membership, Partner, User
 from storefront.services import partners
-from storefront.tenancy import clear_caches
 
 PASSWORD = "correct horse battery"
 
@@ -47,8 +46,7 @@ def app_config(database_url) -> dict:
 
 @pytest.fixture
 def app(app_config) -> Iterator[Flask]:
-    clear_caches()
-    app = create_app(app_config)
+    app = create_app(app_config)  # with its own caches, as a new process has
     with app.app_context():
         yield app
         db.session.remove()
@@ -56,13 +54,13 @@ def app(app_config) -> Iterator[Flask]:
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         db.engine.dispose()
-    clear_caches()
 
 
 @pytest.fixture
 def extra_app(app_config) -> Iterator[Callable[..., Flask]]:
-    """Another app on the test database with some settings changed; its connections are closed
-    after the test (an unclosed PostgreSQL connection collected later is a ResourceWarning)."""
+    """Another app on the test database with some settings changed, and caches of its own, as
+    another process would have; its connections are closed after the test (an unclosed
+    PostgreSQL connection collected later is a ResourceWarning)."""
     made: list[Flask] = []
 
     def make(**overrides) -> Flask:

@@ -2,7 +2,7 @@
 
 A storefront serves many searches a second, so the partner's offered TLDs (with prices, years, IDN
 rule and backend) and TLD groups are loaded in three scoped queries and kept by
-`tenancy.partner_cached` until they expire or any partner data is committed in this process.
+`tenancy.partner_cached` until they expire or the partner's catalogue (or a TLD it sells) changes.
 Nothing here is an ORM object, so a cached catalogue is safe to share between requests.
 """
 
@@ -14,11 +14,13 @@ from typing import Any
 import idna
 from sqlalchemy import select
 
+from storefront.caches import CATALOGUE
 from storefront.db import db
 from storefront.models.catalog import PartnerTld, Tld, TldGroup, TldGroupItem
 from storefront.tenancy import partner_cached
 
 CACHE_KEY = "domain-search:catalogue"
+_FROM_CATALOGUE = frozenset({CATALOGUE})
 
 # The extensions visitors ask for most, most wanted first. A partner's "popular" TLDs are its
 # default group's, then these, then the rest by name: there is no sales data to rank by yet.
@@ -56,7 +58,8 @@ class Catalogue:
 
 
 def catalogue(partner_id: int) -> Catalogue:
-    return partner_cached(partner_id, CACHE_KEY, lambda: load_catalogue(partner_id))
+    return partner_cached(partner_id, CACHE_KEY, lambda: load_catalogue(partner_id),
+                          _FROM_CATALOGUE)
 
 
 def load_catalogue(partner_id: int) -> Catalogue:

@@ -1,7 +1,9 @@
 """What a storefront shows, loaded once and cached per process as plain dicts and tuples.
 
 Every loader names its partner (`scoped`), and `partner_cached` keeps the result until it expires or
-any partner data is committed in this process, so a warm storefront page needs no database query.
+the data it was built from changes (`storefront.caches`), so a warm storefront page needs no
+database query. A slug that names no page is not kept per slug: the first miss keeps the set of the
+partner's published slugs, and later misses are answered from it.
 """
 
 from __future__ import annotations
@@ -13,23 +15,27 @@ from sqlalchemy import select
 
 from cms_pages.models import Page
 from cms_pages.rendering import render_body
+from storefront.caches import ALL_KINDS, CONTENT
 from storefront.db import db
 from storefront.models import Ad
-from storefront.tenancy import Site, partner_cached, scoped
+from storefront.tenancy import Site, partner_cached, partner_cached_get, scoped
 
 STOREFRONT_PLACEMENTS = ("banner", "sidebar")
+_FROM_CONTENT = frozenset({CONTENT})
 
 
 def menu(site: Site) -> tuple[dict[str, str], ...]:
     """Published pages shown in the menu, by menu position: ({"title", "href"}, …)."""
     return partner_cached(
-        site.partner_id, "cms:menu", lambda: _links(site.partner_id, Page.show_in_menu)
+        site.partner_id, "cms:menu", lambda: _links(site.partner_id, Page.show_in_menu),
+        _FROM_CONTENT,
     )
 
 
 def footer_links(site: Site) -> tuple[dict[str, str], ...]:
     return partner_cached(
-        site.partner_id, "cms:footer", lambda: _links(site.partner_id, Page.show_in_footer)
+        site.partner_id, "cms:footer", lambda: _links(site.partner_id, Page.show_in_footer),
+        _FROM_CONTENT,
     )
 
 
@@ -47,11 +53,22 @@ def _links(partner_id: int, flag) -> tuple[dict[str, str], ...]:
 
 def published_page(site: Site, slug: str) -> dict[str, Any] | None:
     """The published page with this slug, its body rendered, or None."""
-    # A missing page is cached as False: partner_cached takes None for "not cached".
-    found = partner_cached(
-        site.partner_id, f"cms:page:{slug}", lambda: _load_page(site, slug) or False
+    published = partner_cached_get(site.partner_id, "cms:slugs")
+    if published is not None and slug not in published:
+        return None
+    # A page shows the partner's name and contacts and may hold a price table: built from it all.
+    page = partner_cached(
+        site.partner_id, f"cms:page:{slug}", lambda: _load_page(site, slug), ALL_KINDS
     )
-    return found or None
+    if page is None:
+        partner_cached(site.partner_id, "cms:slugs", lambda: _published_slugs(site.partner_id),
+                       _FROM_CONTENT)
+    return page
+
+
+def _published_slugs(partner_id: int) -> frozenset[str]:
+    query = select(Page.slug).where(Page.partner_id == partner_id, Page.published)
+    return frozenset(db.session.scalars(query))
 
 
 def _load_page(site: Site, slug: str) -> dict[str, Any] | None:
@@ -79,7 +96,8 @@ def active_ads(site: Site, today: date | None = None) -> dict[str, tuple[dict[st
     """Today's enabled ads for the storefront, by placement."""
     today = today or date.today()
     return partner_cached(
-        site.partner_id, f"ads:{today.isoformat()}", lambda: _load_ads(site.partner_id, today)
+        site.partner_id, f"ads:{today.isoformat()}", lambda: _load_ads(site.partner_id, today),
+        _FROM_CONTENT,
     )
 
 
@@ -90,6 +108,7 @@ def panel_ads(site: Site, today: date | None = None) -> tuple[dict[str, str], ..
         site.partner_id,
         f"ads:account:{today.isoformat()}",
         lambda: _load_ads(site.partner_id, today, ("account",))["account"],
+        _FROM_CONTENT,
     )
 
 
