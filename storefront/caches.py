@@ -11,8 +11,10 @@ Every entry names the kinds of data it was built from, and `FEEDS` says which ta
 kind. When a transaction commits, the entries of the partners whose rows it changed, built from
 the kinds those rows feed, are dropped in this process, and nothing else: a row of a table that
 feeds no cache (a login, a token, a cart, a rate-limit counter, the outbox) drops nothing. Bulk
-`update()`, `delete()` and `insert()` statements count too, for the partners their WHERE clause
-names (`partner_id == …` or `partner_id IN …`), and for every partner when it names none.
+`update()` and `delete()` statements count too, for the partners their WHERE clause names
+(`partner_id == …` or `partner_id IN …`), or else the ones the database says their rows belong to
+(asked before the statement runs); a bulk `insert()` counts for the partners its rows name.
+Raw SQL (`text()`) is not seen: whoever runs it on these tables waits out `HOST_CACHE_SECONDS`.
 
 Other processes are not told: an entry lives at most `HOST_CACHE_SECONDS` (a whole page at most
 `PAGE_CACHE_SECONDS`, never longer), so every process shows a change within `HOST_CACHE_SECONDS`.
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, ColumnClause
 from sqlalchemy.sql.operators import and_, eq, in_op
 
+from storefront.db import db
 from storefront.models import (
     Ad,
     Asset,
@@ -60,7 +63,7 @@ CONTENT = "content"  # its CMS pages and ads
 CATALOGUE = "catalogue"  # what it sells at what price, in which groups
 ALL_KINDS = frozenset({SITE, CONTENT, CATALOGUE})
 
-FEEDS: dict[type, str] = {
+FEEDS: dict[type[Any], str] = {
     Partner: SITE,
     PartnerDomain: SITE,
     Page: CONTENT,
@@ -156,12 +159,6 @@ class Lru:
                 if entry.built_from & kinds:
                     self._drop(key)
 
-    def clear(self) -> None:
-        with self._lock:
-            self.generation += 1
-            self._entries.clear()
-            self._keys_of.clear()
-
     def _drop(self, key: Hashable) -> None:
         entry = self._entries.pop(key, None)
         if entry is None:
@@ -209,10 +206,6 @@ class Caches:
         if changes.new_hosts:
             self.hosts.forget_partner(None, {SITE})
 
-    def clear(self) -> None:
-        for cache in (self.hosts, self.content, self.pages):
-            cache.clear()
-
 
 def init_app(app: Flask) -> None:
     app.extensions["caches"] = Caches(app.config)
@@ -253,7 +246,7 @@ def _note_rows(session: Session, _context: Any) -> None:
 
 def _note_row(session: Session, changes: Changes, obj: Any, kind: str, deleted: bool) -> None:
     if isinstance(obj, Tld):
-        changes.add(CATALOGUE, None if deleted else _selling(session, obj.id))
+        changes.add(CATALOGUE, None if deleted else _selling(session, [obj.id]))
         return
     if isinstance(obj, Partner):
         partner_ids = _values(obj, "id")
@@ -280,57 +273,85 @@ def _values(obj: Any, attribute: str) -> set[Any] | None:
     return values or None
 
 
-def _selling(session: Session, tld_id: int) -> set[int]:
+def _selling(session: Session, tld_ids: Any) -> set[int]:
+    """The partners selling these TLDs (a list of ids, or a select of them)."""
     # Through the connection: no tenant backstop, which would hide the other partners' rows.
-    rows = session.connection().execute(
-        select(PartnerTld.partner_id).where(PartnerTld.tld_id == tld_id).distinct()
-    )
-    return set(rows.scalars())
+    query = select(PartnerTld.partner_id).where(PartnerTld.tld_id.in_(tld_ids)).distinct()
+    return set(session.connection().execute(query).scalars())
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _note_statement(state: Any) -> None:
+    """A bulk statement on a table that feeds a cache: note the partners whose rows it touches."""
     if state.is_select or not (state.is_update or state.is_delete or state.is_insert):
         return
-    table = state.statement.table
+    table = db.metadata.tables[state.statement.table.name]
     kind = _KIND_OF_TABLE.get(table.name)
-    if kind is None:
+    changes = _pending(state.session) if kind is not None else None
+    if kind is None or changes is None:
         return
-    changes = _pending(state.session)
-    if changes is None:
-        return
-    if kind == CATALOGUE and table.name == Tld.__table__.name:
-        changes.add(kind, None)
-        return
-    key = "id" if table.name == Partner.__table__.name else "partner_id"
-    partner_ids = None if state.is_insert else _named_values(state.statement.whereclause, key,
-                                                               table.name)
-    if kind == SITE:
-        changes.new_hosts = True  # which hosts it touched is not known
+    if state.is_insert:
+        partner_ids = _inserted_for(state.parameters, table)
+    else:
+        partner_ids = _touched_by(state.session, table, state.statement.whereclause, changes)
     changes.add(kind, partner_ids)
-    if table.name == Partner.__table__.name and state.is_delete:
-        for other in ALL_KINDS:
-            changes.add(other, partner_ids)
+    if kind == SITE:
+        changes.new_hosts = True  # it may verify or rename a host that is cached as unknown
+        if table is Partner.__table__ and state.is_delete:
+            for other in ALL_KINDS:
+                changes.add(other, partner_ids)
 
 
-def _named_values(where: Any, column: str, table: str) -> set[int] | None:
-    """The values a WHERE clause limits `table.column` to (`column == x`, `column IN (…)`, alone
-    or and-ed with other terms), or None when it does not."""
-    if where is None:
-        return None
+def _inserted_for(parameters: Any, table: Any) -> set[int] | None:
+    """The partners the inserted rows name, or None when a row names none (every partner)."""
+    key = "id" if table is Partner.__table__ else "partner_id"
+    partner_ids: set[int] = set()
+    for row in parameters if isinstance(parameters, list) else [parameters or {}]:
+        if row.get(key) is None:
+            return None
+        partner_ids.add(row[key])
+    return partner_ids
+
+
+def _touched_by(session: Session, table: Any, where: Any, changes: Changes) -> set[int]:
+    """The partners whose rows an update or delete touches: the ones its WHERE clause names, or
+    else the ones the database says, asked before it runs. A partner's or a domain's rows also
+    name hosts, whose cached entries go whoever they served."""
+    criteria = () if where is None else (where,)
+    if table is Tld.__table__:
+        return _selling(session, select(table.c.id).where(*criteria))
+    if table is Partner.__table__ or table is PartnerDomain.__table__:
+        partner, host = ("id", "slug") if table is Partner.__table__ else ("partner_id", "host")
+        rows = session.connection().execute(
+            select(table.c[partner], table.c[host]).where(*criteria)).all()
+        platform = current_app.config["PLATFORM_DOMAIN"]
+        changes.hosts.update(f"{name}.{platform}" if table is Partner.__table__ else name
+                             for _, name in rows)
+        return {partner_id for partner_id, _ in rows}
+    named = _named_partners(where, table)
+    if named is not None:
+        return named
+    query = select(table.c.partner_id).distinct().where(*criteria)
+    return set(session.connection().execute(query).scalars())
+
+
+def _named_partners(where: Any, table: Any) -> set[int] | None:
+    """The partner ids a WHERE clause limits the table's rows to (`partner_id == x` or
+    `partner_id IN (…)`, alone or and-ed with other terms), or None when it does not."""
     terms = where.clauses if isinstance(where, BooleanClauseList) and where.operator is and_ else (
         where,)
     for term in terms:
         if (
             isinstance(term, BinaryExpression)
             and isinstance(term.left, ColumnClause)
-            and term.left.name == column
-            and getattr(term.left.table, "name", None) == table
+            and term.left.name == "partner_id"
+            and getattr(term.left.table, "name", None) == table.name
             and isinstance(term.right, BindParameter)
+            and term.right.effective_value is not None
         ):
-            if term.operator is eq and term.right.effective_value is not None:
+            if term.operator is eq:
                 return {term.right.effective_value}
-            if term.operator is in_op and term.right.effective_value is not None:
+            if term.operator is in_op:
                 return set(term.right.effective_value)
     return None
 

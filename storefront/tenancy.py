@@ -207,11 +207,6 @@ def partner_cached_get(partner_id: int, key: str) -> Any:
     return caches_of(current_app).content.get((partner_id, key))
 
 
-def clear_caches() -> None:
-    """Forget everything this app has cached (tests that play another process use it)."""
-    caches_of(current_app).clear()
-
-
 # --- scoped getters --------------------------------------------------------------------------
 
 

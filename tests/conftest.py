@@ -32,7 +32,9 @@ def database_url(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture
-def app_config(database_url) -> dict:
+def app_config(database_url, request) -> dict:
+    """The test app's settings; a test changes some with
+    `@pytest.mark.parametrize("app_config", [{"NAME": value}], indirect=True)`."""
     return {
         "TESTING": True,
         "DATABASE_URL": database_url,
@@ -41,6 +43,7 @@ def app_config(database_url) -> dict:
         "PLATFORM_DOMAIN": "localhost",
         "PUBLIC_PORT": "",
         "HOST_CACHE_SECONDS": 10,
+        **getattr(request, "param", {}),
     }
 
 

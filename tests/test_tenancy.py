@@ -5,6 +5,7 @@ from sqlalchemy import event, select
 from werkzeug.exceptions import NotFound
 
 from cms_pages.models import Page
+from storefront.caches import caches_of
 from storefront.db import db
 from storefront.tenancy import enter_tenant, get_for_partner
 
@@ -43,12 +44,18 @@ def statements(app):
     event.remove(db.engine, "before_cursor_execute", record)
 
 
-def test_warm_storefront_home_runs_no_query(two_partners, host_client, statements):
+@pytest.mark.parametrize(
+    "app_config", [{"PAGE_CACHE_SECONDS": 10}, {"PAGE_CACHE_SECONDS": 0}], indirect=True,
+    ids=["page cache on", "page cache off: host and content caches alone"],
+)
+def test_warm_storefront_home_runs_no_query(app, two_partners, host_client, statements):
     site = host_client("acme.localhost")
     assert site.get("/").status_code == 200
     statements.clear()
-    assert site.get("/").status_code == 200
+    home = site.get("/")
+    assert home.status_code == 200 and "Acme Hosting" in home.get_data(as_text=True)
     assert statements == []
+    assert len(caches_of(app).pages) == (1 if app.config["PAGE_CACHE_SECONDS"] else 0)
 
 
 def test_unknown_host_costs_one_query_then_none(two_partners, host_client, statements):
