@@ -53,7 +53,7 @@ def defaults(instance_path: str) -> dict:
         "HOST_CACHE_SECONDS": 10,
         "PAGE_CACHE_SECONDS": 10,
         "HOST_CACHE_ENTRIES": 20_000,
-        "CONTENT_CACHE_ENTRIES": 50_000,
+        "CONTENT_CACHE_ENTRIES": 40_000,
         "PAGE_CACHE_ENTRIES": 5_000,
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         "UPLOAD_MAX_BYTES": 1024 * 1024,
