@@ -74,7 +74,7 @@ def _demo_subscriber_and_frames() -> list[str]:
         return []
     if EMBED_DEMO_ORIGIN not in (acme.frame_origins or []):
         acme.frame_origins = [*(acme.frame_origins or []), EMBED_DEMO_ORIGIN]
-    if subscribers.find(acme.id, SUBSCRIBER[0]) is None:
+    if subscribers.find(acme, SUBSCRIBER[0]) is None:
         subscriber = subscribers.register(acme, SUBSCRIBER[0], SUBSCRIBER[1], SUBSCRIBER[2])
         subscriber.email_verified_at = subscriber.created_at or utcnow()
     return [

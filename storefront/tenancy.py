@@ -4,6 +4,12 @@
   indexed query, memoised on the request (`g.host_match`) and cached per process for a few seconds.
   The cache is cleared in this process whenever a partner-owned row is committed.
 - `get_for_partner(Model, id, partner_id)` and `scoped(Model, partner_id)` name their tenant.
+- Services take the partner first, as `partner`, typed by what they do with it. One that only
+  reads it (its id, slug, name, storefront address) takes a `Tenant`: the ORM `Partner` on the
+  panel, or on a storefront the cached `Site`, which must not cost a query to load the ORM row.
+  One that changes the partner's own row (branding, status, domains) takes `Partner`. `Site.id` is
+  the partner's id under the name `Tenant` gives it, not a pretence: a Site is a snapshot of one
+  Partner.
 - While `g.tenant_id` is set, a `with_loader_criteria` backstop adds `partner_id = tenant` to every
   ORM select of a partner-owned model, so a forgotten filter cannot leak another partner's rows.
 """
@@ -14,20 +20,37 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import idna
 from flask import abort, current_app, g, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import Select, event, select
 from sqlalchemy.orm import Session, aliased, with_loader_criteria
 
 from storefront.db import db
 from storefront.models import Partner, PartnerDomain, PartnerOwned, Tld
+from storefront.models.partner import raw_host
 
-M = TypeVar("M")
+M = TypeVar("M", bound=PartnerOwned)
 
 _HOST_CHARS = re.compile(r"^[a-z0-9.\-]+$")
 _CACHE_LIMIT = 50_000
+
+
+class Tenant(Protocol):
+    """The partner as a service that only reads it sees it; `Partner` and `Site` both are one."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def primary_host(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -50,7 +73,7 @@ class Site:
 
     @property
     def id(self) -> int:
-        """The partner's id, so services that take a partner accept the storefront's Site too."""
+        """The partner's id: a Site is a Tenant."""
         return self.partner_id
 
 
@@ -85,10 +108,6 @@ def normalise_host(raw: str | None) -> str | None:
     return host
 
 
-def raw_host(slug: str) -> str:
-    return f"{slug}.{current_app.config['PLATFORM_DOMAIN']}"
-
-
 def public_url(host: str, path: str = "/") -> str:
     """An absolute URL on one of our hosts, for e-mails: never built from the request."""
     cfg = current_app.config
@@ -101,16 +120,8 @@ def platform_url(path: str = "/") -> str:
     return public_url(current_app.config["PLATFORM_DOMAIN"], path)
 
 
-def partner_url(partner: Partner | Site, path: str = "/") -> str:
-    host = partner.primary_host if isinstance(partner, Site) else primary_host_of(partner)
-    return public_url(host, path)
-
-
-def primary_host_of(partner: Partner) -> str:
-    for domain in partner.domains:
-        if domain.is_primary and domain.is_verified:
-            return domain.host
-    return raw_host(partner.slug)
+def partner_url(partner: Tenant, path: str = "/") -> str:
+    return public_url(partner.primary_host, path)
 
 
 # --- host resolution -------------------------------------------------------------------------
@@ -218,7 +229,7 @@ def clear_caches() -> None:
 # --- scoped getters --------------------------------------------------------------------------
 
 
-def scoped(model: type[M], partner_id: int):
+def scoped(model: type[M], partner_id: int) -> Select[M]:
     return select(model).where(model.partner_id == partner_id)
 
 

@@ -22,9 +22,9 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 
 from storefront.db import db
-from storefront.models import Asset, Partner
+from storefront.models import Asset
 from storefront.services.errors import InvalidInput
-from storefront.tenancy import scoped
+from storefront.tenancy import Tenant, scoped
 
 # Pillow format -> (content type, file name extensions, content types a browser may declare)
 FORMATS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
@@ -71,7 +71,7 @@ def describe_formats(formats: frozenset[str] = IMAGE_FORMATS) -> str:
 
 
 def store_image(
-    partner: Partner,
+    partner: Tenant,
     upload: Upload,
     field: str = "image",
     formats: frozenset[str] = IMAGE_FORMATS,
@@ -256,7 +256,7 @@ def _save_animated_gif(image: Image.Image, out: io.BytesIO, refuse) -> tuple[int
     return width, height
 
 
-def _store(partner: Partner, data: bytes, content_type: str, size: tuple[int, int]) -> Asset:
+def _store(partner: Tenant, data: bytes, content_type: str, size: tuple[int, int]) -> Asset:
     sha = hashlib.sha256(data).hexdigest()
     existing = find_asset(partner, sha)
     if existing is not None:
@@ -282,7 +282,7 @@ def _store(partner: Partner, data: bytes, content_type: str, size: tuple[int, in
     return asset
 
 
-def find_asset(partner: Partner, sha: str) -> Asset | None:
+def find_asset(partner: Tenant, sha: str) -> Asset | None:
     return db.session.scalar(scoped(Asset, partner.id).where(Asset.sha256 == sha))
 
 
