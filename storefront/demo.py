@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from storefront.db import db, utcnow
@@ -12,7 +14,7 @@ from storefront.services.users import ensure_user
 from storefront.tenancy import partner_url, platform_url
 
 ADMIN = ("admin@example.com", "demo-admin-pass")
-PARTNERS = [
+PARTNERS: list[dict[str, Any]] = [
     {
         "slug": "acme",
         "name": "Acme Hosting",

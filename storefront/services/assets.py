@@ -110,7 +110,7 @@ def clean_image(
     with image:
         if image.format not in formats:
             raise refuse(
-                f"{DISPLAY_NAMES.get(image.format, image.format or 'These')} images are not "
+                f"{DISPLAY_NAMES.get(image.format or '', image.format or 'These')} images are not "
                 "accepted. "
                 f"Upload a {describe_formats(formats)} image."
             )
@@ -160,7 +160,7 @@ _BOMB = (
 
 def _bomb_check(image: Image.Image, refuse) -> None:
     width, height = image.size
-    if width * height > Image.MAX_IMAGE_PIXELS:
+    if Image.MAX_IMAGE_PIXELS is not None and width * height > Image.MAX_IMAGE_PIXELS:
         raise refuse(_BOMB)
 
 
@@ -195,7 +195,7 @@ def _reencode(image: Image.Image, refuse) -> tuple[bytes, tuple[int, int]]:
                 image.load()
                 clean = _without_metadata(image)
                 size = clean.size
-                _save_still(clean, image.format, out)
+                _save_still(clean, image.format or "", out)
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -236,7 +236,7 @@ def _save_still(image: Image.Image, fmt: str, out: io.BytesIO) -> None:
 
 
 def _save_animated_gif(image: Image.Image, out: io.BytesIO, refuse) -> tuple[int, int]:
-    frames_count = image.n_frames
+    frames_count: int = getattr(image, "n_frames", 1)  # only multi-frame formats have it
     width, height = image.size
     if frames_count > MAX_GIF_FRAMES or frames_count * width * height > MAX_TOTAL_FRAME_PIXELS:
         raise refuse(

@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from storefront.auth import MIN_PASSWORD, check_password, hash_password
 from storefront.db import db, utcnow
@@ -122,12 +123,12 @@ def consume_token(partner: Tenant, purpose: str, raw: str) -> Subscriber | None:
     token = _live_token(partner, purpose, raw)
     if token is None:
         return None
-    claimed = db.session.execute(
+    claimed = cast(CursorResult, db.session.execute(  # an UPDATE's result counts its rows
         update(SubscriberToken)
         .where(SubscriberToken.id == token.id, SubscriberToken.used_at.is_(None))
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
-    )
+    ))
     if claimed.rowcount != 1:
         return None
     return token.subscriber

@@ -122,4 +122,5 @@ def asset_response(partner: Tenant, sha: str) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     if found.content_type == "image/svg+xml":
         response.headers["Content-Security-Policy"] = SVG_POLICY
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
