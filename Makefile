@@ -31,8 +31,8 @@ dev: install
 	$(FLASK) demo
 	$(FLASK) run --debug --host $(HOST) --port $(PORT)
 
-# Every test, on SQLite, then again on a throwaway PostgreSQL cluster started by the test run.
-test: install
+# Lint first, then every test on SQLite, then again on a throwaway PostgreSQL cluster.
+test: lint
 	$(PY) tests/system_deps.py
 	$(PY) -m pytest
 	$(PY) tests/pg_cluster.py $(PY) -m pytest -p no:cacheprovider
@@ -50,8 +50,10 @@ embed-demo:
 bench: install
 	$(PY) bench/run.py
 
+# ruff, then mypy over storefront/, widgets/ and cms_pages/ (settings in pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 # After changing a translatable message: re-extract, merge into each catalogue, compile. The .pot, .po
 # and .mo files are all committed, so `make run` and CI need no extra step.

@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storefront.db import PartnerOwned, db, utcnow
+from storefront.db import Model, PartnerOwned, utcnow
 
 
-class Page(PartnerOwned, db.Model):
+class Page(PartnerOwned, Model):
     __table_args__ = (UniqueConstraint("partner_id", "slug"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

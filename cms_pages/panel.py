@@ -18,7 +18,7 @@ from storefront import transaction
 from storefront.auth import panel_route
 from storefront.site.content import page_view
 from storefront.site.views import asset_response
-from storefront.tenancy import partner_url, primary_host_of, site_of
+from storefront.tenancy import partner_url, site_of
 from storefront.themes import render_theme
 
 bp = Blueprint("cms_panel", __name__, url_prefix="/panel/<slug>/pages")
@@ -77,7 +77,7 @@ def _editor(form: PageForm, page: Page | None) -> str | tuple[str, int]:
 def preview(page_id: int) -> str:
     """The page in the partner's theme, published or not, for staff only."""
     page = services.get_page(g.partner, page_id)
-    site = site_of(g.partner, primary_host_of(g.partner))
+    site = site_of(g.partner, g.partner.primary_host)
     back_url = url_for("cms_panel.edit", slug=g.partner.slug, page_id=page.id)
     return render_theme(
         site,
@@ -95,7 +95,7 @@ def preview(page_id: int) -> str:
 @panel_route("editor")
 def asset(sha: str) -> Response:
     """The partner's logo and images for previews on the platform host."""
-    return asset_response(g.partner.id, sha)
+    return asset_response(g.partner, sha)
 
 
 @bp.route("/<int:page_id>/publish", methods=["POST"])

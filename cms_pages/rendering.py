@@ -19,6 +19,7 @@ from markupsafe import Markup
 from storefront.services.catalog import format_price
 from storefront.services.domain_search import price_table
 from storefront.services.partner_catalogue import catalogue
+from storefront.tenancy import Tenant
 
 # name -> what the editor sees in the list of available modules
 MODULES: dict[str, str] = {
@@ -98,7 +99,7 @@ def _module_at(tokens: list[Any], i: int) -> str | None:
     return match.group(1)
 
 
-def render_body(body: str, site: Any) -> str:
+def render_body(body: str, site: Tenant | None) -> str:
     """The page body as HTML, modules included, ready to cache and to mark safe in a theme."""
     html = []
     for kind, value in body_parts(body):
@@ -119,18 +120,17 @@ SAMPLE_PRICES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def module_context(name: str, site: Any = None) -> dict[str, Any]:
+def module_context(name: str, site: Tenant | None = None) -> dict[str, Any]:
     if name == "tld-prices":
         return _price_table(site)
     return {}
 
 
-def _price_table(site: Any) -> dict[str, Any]:
+def _price_table(site: Tenant | None) -> dict[str, Any]:
     """The default TLD group's prices (every TLD sold when there are no groups), formatted."""
-    partner_id = getattr(site, "partner_id", None)
-    if partner_id is None or not catalogue(partner_id).tlds:
+    if site is None or not catalogue(site).tlds:
         return {"prices": SAMPLE_PRICES, "sample": True}
-    group, rows = price_table(partner_id)
+    group, rows = price_table(site)
     prices = tuple(
         (f".{row['tld_unicode']}", format_price(row["register_minor"], row["currency"]),
          format_price(row["renew_minor"], row["currency"]))

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 
 from cms_pages.models import Page
 from storefront.db import db
-from storefront.models import Partner
 from storefront.services.errors import InvalidInput
-from storefront.tenancy import get_for_partner, scoped
+from storefront.tenancy import Tenant, get_for_partner, scoped
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SLUG_MAX = 80
@@ -43,18 +42,18 @@ class PageFields:
     body: str = ""
 
 
-def get_page(partner: Partner, page_id: object) -> Page:
+def get_page(partner: Tenant, page_id: object) -> Page:
     """The partner's page with this id, or 404."""
     return get_for_partner(Page, page_id, partner.id)
 
 
-def list_pages(partner: Partner) -> list[Page]:
+def list_pages(partner: Tenant) -> list[Page]:
     """All the partner's pages in menu order."""
     query = scoped(Page, partner.id).order_by(Page.menu_position, Page.id)
     return list(db.session.scalars(query))
 
 
-def validate_slug(partner: Partner, raw: str, page: Page | None = None) -> str:
+def validate_slug(partner: Tenant, raw: str, page: Page | None = None) -> str:
     """One path segment of lower-case ASCII letters, digits and hyphens; "" is the home page."""
     slug = (raw or "").strip().lower()
     if "/" in slug or "\\" in slug or ".." in slug:
@@ -84,7 +83,7 @@ def validate_slug(partner: Partner, raw: str, page: Page | None = None) -> str:
     return slug
 
 
-def _clean(partner: Partner, fields: PageFields, page: Page | None) -> PageFields:
+def _clean(partner: Tenant, fields: PageFields, page: Page | None) -> PageFields:
     title = (fields.title or "").strip()
     if not title:
         raise InvalidInput("Give the page a title.", "title")
@@ -113,7 +112,7 @@ def _clean(partner: Partner, fields: PageFields, page: Page | None) -> PageField
     )
 
 
-def create_page(partner: Partner, fields: PageFields) -> Page:
+def create_page(partner: Tenant, fields: PageFields) -> Page:
     """A new page, unpublished until the editor publishes it."""
     clean = _clean(partner, fields, None)
     page = Page(partner_id=partner.id, published=False, **clean.__dict__)
@@ -122,7 +121,7 @@ def create_page(partner: Partner, fields: PageFields) -> Page:
     return page
 
 
-def update_page(partner: Partner, page: Page, fields: PageFields) -> Page:
+def update_page(partner: Tenant, page: Page, fields: PageFields) -> Page:
     _own(partner, page)
     clean = _clean(partner, fields, page)
     for name, value in clean.__dict__.items():
@@ -131,14 +130,14 @@ def update_page(partner: Partner, page: Page, fields: PageFields) -> Page:
     return page
 
 
-def set_published(partner: Partner, page: Page, published: bool) -> Page:
+def set_published(partner: Tenant, page: Page, published: bool) -> Page:
     _own(partner, page)
     page.published = published
     db.session.flush()
     return page
 
 
-def move(partner: Partner, page: Page, direction: str) -> None:
+def move(partner: Tenant, page: Page, direction: str) -> None:
     """Swap the page with its neighbour in menu order; positions are renumbered 10, 20, 30…"""
     _own(partner, page)
     if direction not in ("up", "down"):
@@ -153,13 +152,13 @@ def move(partner: Partner, page: Page, direction: str) -> None:
     db.session.flush()
 
 
-def delete_page(partner: Partner, page: Page) -> None:
+def delete_page(partner: Tenant, page: Page) -> None:
     _own(partner, page)
     db.session.delete(page)
     db.session.flush()
 
 
-def _own(partner: Partner, page: Page) -> None:
+def _own(partner: Tenant, page: Page) -> None:
     # Views load pages through get_page; this guards callers that do not.
     if page.partner_id != partner.id:
         raise LookupError("page of another partner")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
 from storefront.db import db, utcnow
@@ -12,7 +14,7 @@ from storefront.services.users import ensure_user
 from storefront.tenancy import partner_url, platform_url
 
 ADMIN = ("admin@example.com", "demo-admin-pass")
-PARTNERS = [
+PARTNERS: list[dict[str, Any]] = [
     {
         "slug": "acme",
         "name": "Acme Hosting",
@@ -74,7 +76,7 @@ def _demo_subscriber_and_frames() -> list[str]:
         return []
     if EMBED_DEMO_ORIGIN not in (acme.frame_origins or []):
         acme.frame_origins = [*(acme.frame_origins or []), EMBED_DEMO_ORIGIN]
-    if subscribers.find(acme.id, SUBSCRIBER[0]) is None:
+    if subscribers.find(acme, SUBSCRIBER[0]) is None:
         subscriber = subscribers.register(acme, SUBSCRIBER[0], SUBSCRIBER[1], SUBSCRIBER[2])
         subscriber.email_verified_at = subscriber.created_at or utcnow()
     return [

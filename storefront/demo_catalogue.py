@@ -71,8 +71,9 @@ def load_demo_catalogue() -> list[str]:
 
 
 def _sells_anything(partner: Partner) -> bool:
-    return db.session.scalar(
-        select(func.count(PartnerTld.id)).where(PartnerTld.partner_id == partner.id)) > 0
+    sold = db.session.scalar(
+        select(func.count(PartnerTld.id)).where(PartnerTld.partner_id == partner.id))
+    return bool(sold)
 
 
 def _sell(partner: Partner, offer: dict) -> set[str]:

@@ -298,7 +298,7 @@ def _closest_tlds(typed: str, tlds: set[str], count: int = 3) -> list[str]:
 
 def _check_scripts(label: str) -> list[str]:
     """Raise for a label that mixes scripts; warn for one made only of Latin look-alikes."""
-    scripts = {_script(ch) for ch in label} - {None}
+    scripts = {script for ch in label if (script := _script(ch)) is not None}
     if len(scripts) > 1 and not any(scripts <= ok for ok in _COMPATIBLE_SCRIPTS):
         names = _(" and ").join(sorted(_script_name(s) for s in scripts))
         raise DomainQueryError(

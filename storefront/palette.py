@@ -7,6 +7,7 @@ so nothing but a colour ever reaches a stylesheet.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
 HEX = re.compile(r"^#[0-9a-f]{6}$")
 
@@ -34,7 +35,7 @@ TEXT_PAIRS: tuple[tuple[str, str], ...] = (
 )
 
 
-def effective(palette: dict | tuple | None) -> dict[str, str]:
+def effective(palette: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> dict[str, str]:
     """The partner's colours over the defaults; anything that is not #rrggbb falls back."""
     chosen = dict(palette or {})
     result = {}

@@ -102,4 +102,7 @@ def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     app.after_request(_set_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
-    app.wsgi_app = TrustedProxies(app.wsgi_app, app.config["TRUSTED_PROXY_NETWORKS"])
+    # Flask's documented way to add WSGI middleware; mypy sees a method being replaced.
+    app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
+        app.wsgi_app, app.config["TRUSTED_PROXY_NETWORKS"]
+    )

@@ -7,6 +7,12 @@
 - `partner_cached(partner_id, key, load, built_from)` keeps what a storefront shows the same way,
   dropped when the partner's data of those kinds changes, and at most `HOST_CACHE_SECONDS` old.
 - `get_for_partner(Model, id, partner_id)` and `scoped(Model, partner_id)` name their tenant.
+- Services take the partner first, as `partner`, typed by what they do with it. One that only
+  reads it (its id, slug, name, storefront address) takes a `Tenant`: the ORM `Partner` on the
+  panel, or on a storefront the cached `Site`, which must not cost a query to load the ORM row.
+  One that changes the partner's own row (branding, status, domains) takes `Partner`. `Site.id` is
+  the partner's id under the name `Tenant` gives it, not a pretence: a Site is a snapshot of one
+  Partner.
 - While `g.tenant_id` is set, a `with_loader_criteria` backstop adds `partner_id = tenant` to every
   ORM select of a partner-owned model, so a forgotten filter cannot leak another partner's rows.
 """
@@ -16,22 +22,39 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import idna
 from flask import abort, current_app, g, has_app_context
-from sqlalchemy import event, select
+from sqlalchemy import Select, event, select
 from sqlalchemy.orm import Session, aliased, with_loader_criteria
 
 from storefront.caches import ALL_KINDS, SITE, caches_of
 from storefront.db import db
 from storefront.models import Partner, PartnerDomain, PartnerOwned
+from storefront.models.partner import raw_host
 
-M = TypeVar("M")
+M = TypeVar("M", bound=PartnerOwned)
 
 _HOST_CHARS = re.compile(r"^[a-z0-9.\-]+$")
 _NOT_CACHED = object()
 _BUILT_FROM_SITE = frozenset({SITE})
+
+
+class Tenant(Protocol):
+    """The partner as a service that only reads it sees it; `Partner` and `Site` both are one."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def primary_host(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -54,7 +77,7 @@ class Site:
 
     @property
     def id(self) -> int:
-        """The partner's id, so services that take a partner accept the storefront's Site too."""
+        """The partner's id: a Site is a Tenant."""
         return self.partner_id
 
 
@@ -89,10 +112,6 @@ def normalise_host(raw: str | None) -> str | None:
     return host
 
 
-def raw_host(slug: str) -> str:
-    return f"{slug}.{current_app.config['PLATFORM_DOMAIN']}"
-
-
 def public_url(host: str, path: str = "/") -> str:
     """An absolute URL on one of our hosts, for e-mails: never built from the request."""
     cfg = current_app.config
@@ -105,16 +124,8 @@ def platform_url(path: str = "/") -> str:
     return public_url(current_app.config["PLATFORM_DOMAIN"], path)
 
 
-def partner_url(partner: Partner | Site, path: str = "/") -> str:
-    host = partner.primary_host if isinstance(partner, Site) else primary_host_of(partner)
-    return public_url(host, path)
-
-
-def primary_host_of(partner: Partner) -> str:
-    for domain in partner.domains:
-        if domain.is_primary and domain.is_verified:
-            return domain.host
-    return raw_host(partner.slug)
+def partner_url(partner: Tenant, path: str = "/") -> str:
+    return public_url(partner.primary_host, path)
 
 
 # --- host resolution -------------------------------------------------------------------------
@@ -210,7 +221,7 @@ def partner_cached_get(partner_id: int, key: str) -> Any:
 # --- scoped getters --------------------------------------------------------------------------
 
 
-def scoped(model: type[M], partner_id: int):
+def scoped(model: type[M], partner_id: int) -> Select[M]:
     return select(model).where(model.partner_id == partner_id)
 
 

@@ -90,7 +90,8 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["static_manifest"] = _build_static(app)
     app.jinja_env.globals["static_url"] = static_url
-    app.wsgi_app = WhiteNoise(
+    # Flask's documented way to add WSGI middleware; mypy sees a method being replaced.
+    app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
         app.wsgi_app,
         root=str(Path(app.instance_path) / "static"),
         prefix="static/",

@@ -24,9 +24,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, request, session
 from flask_wtf import FlaskForm
@@ -140,7 +140,9 @@ def _finish(response: Response) -> Response:
 def _keep_cookie_as_it_came() -> None:
     """Forget what this request put in the session (a login, a flash): the error response then
     sends no new cookie."""
-    as_it_came = current_app.session_interface.open_session(current_app, request) or {}
+    as_it_came: Mapping[str, Any] = (
+        current_app.session_interface.open_session(current_app, request) or {}
+    )
     session.clear()
     session.update(as_it_came)
     session.modified = False

@@ -118,7 +118,7 @@ def test_subscribers_signing_up_logging_in_and_resetting_clear_nothing(visitors,
 def test_editing_a_page_clears_that_partners_content_only(two_partners, visitors, make_user,
                                                           client, login, queries, app):
     acme = two_partners["acme"]
-    catalogue(acme.id)
+    catalogue(acme)
     login(client, make_user("editor@acme.example.com", acme, role="editor"))
     home = db.session.scalar(select(Page).where(Page.partner_id == acme.id, Page.slug == ""))
     response = client.post(f"/panel/acme/pages/{home.id}", data={
@@ -196,18 +196,18 @@ def test_a_tld_change_clears_the_catalogue_of_the_partners_selling_it(two_partne
     catalog.set_retail_prices(globex, "com", register="100.00", renew="100.00",
                               transfer="100.00")
     db.session.commit()
-    assert "pl" in catalogue(acme.id).tlds and "com" in catalogue(globex.id).tlds
+    assert "pl" in catalogue(acme).tlds and "com" in catalogue(globex).tlds
     db.session.scalar(select(Tld).where(Tld.name == "pl")).enabled = False
     db.session.commit()
 
     content = caches_of(app).content
     assert content.get((acme.id, CACHE_KEY)) is None
     assert content.get((globex.id, CACHE_KEY)) is not None
-    assert "pl" not in catalogue(acme.id).tlds
+    assert "pl" not in catalogue(acme).tlds
     db.session.execute(update(PartnerTld).where(PartnerTld.partner_id == globex.id)
                        .values(register_price=20000))
     db.session.commit()
-    assert catalogue(globex.id).tlds["com"]["register_minor"] == 20000
+    assert catalogue(globex).tlds["com"]["register_minor"] == 20000
 
 
 # --- other processes: within HOST_CACHE_SECONDS ------------------------------------------------

@@ -78,10 +78,6 @@ def shops(two_partners, backends):
     return two_partners
 
 
-def acme_id(shops) -> int:
-    return shops["acme"].id
-
-
 def qs(value: str) -> str:
     return quote(value, safe="")
 
@@ -107,7 +103,7 @@ def page(host_client, path: str, host: str = "acme.localhost") -> tuple[int, str
     ],
 )
 def test_accepted_inputs_search_the_group(shops, query, exact, exact_unicode):
-    result = search(acme_id(shops), query)
+    result = search(shops["acme"], query)
 
     assert result.error is None
     assert result.group.slug == "popular" and result.group.is_default
@@ -135,7 +131,7 @@ def test_accepted_inputs_render_in_both_themes(shops, host_client):
 
 
 def test_idn_is_shown_in_unicode_with_punycode_beside_it(shops, host_client):
-    result = search(acme_id(shops), "żółw.pl")
+    result = search(shops["acme"], "żółw.pl")
     assert result.exact.is_idn and result.name_unicode == "żółw"
 
     _, body = page(host_client, "/search?q=żółw.pl")
@@ -144,17 +140,17 @@ def test_idn_is_shown_in_unicode_with_punycode_beside_it(shops, host_client):
 
 
 def test_idn_is_not_offered_under_tlds_that_forbid_it(shops):
-    result = search(acme_id(shops), "żółw")  # Popular holds com.pl, which takes no IDN
+    result = search(shops["acme"], "żółw")  # Popular holds com.pl, which takes no IDN
     assert [o.tld for o in result.offers] == ["pl", "com", "eu"]
     assert any(".com.pl" in w for w in result.warnings)
     assert all(o.tld != "com.pl" for o in result.suggestions)
 
-    refused = search(acme_id(shops), "żółw.com.pl")
+    refused = search(shops["acme"], "żółw.com.pl")
     assert refused.error_code == "idn_not_allowed" and ".com.pl" in refused.error
 
 
 def test_spaces_give_alternatives_and_a_warning(shops, host_client):
-    result = search(acme_id(shops), "my shop")
+    result = search(shops["acme"], "my shop")
 
     assert result.name == "myshop"
     assert result.alternatives == ("myshop", "my-shop")
@@ -164,7 +160,7 @@ def test_spaces_give_alternatives_and_a_warning(shops, host_client):
 
 
 def test_alternatives_of_an_idn_name_read_in_unicode(shops, host_client):
-    result = search(acme_id(shops), "my żółw")
+    result = search(shops["acme"], "my żółw")
     assert result.alternatives_unicode == ("myżółw", "my-żółw")
     _, body = page(host_client, "/search?q=my+żółw")
     alternatives = body[body.index('class="alternatives"'):body.index("</p>", body.index(
@@ -173,11 +169,11 @@ def test_alternatives_of_an_idn_name_read_in_unicode(shops, host_client):
 
 
 def test_a_tld_picked_beside_the_name(shops):
-    result = search(acme_id(shops), "free-pick", tld=".pl")
+    result = search(shops["acme"], "free-pick", tld=".pl")
     assert result.exact.domain == "free-pick.pl"
-    assert search(acme_id(shops), "free-pick.com", tld="pl").exact.domain == "free-pick.com"
-    assert search(acme_id(shops), "free-pick", tld="nope").error_code == "tld_not_offered"
-    assert search(acme_id(shops), "free-pick", tld="x.pl").error_code == "tld_not_offered"
+    assert search(shops["acme"], "free-pick.com", tld="pl").exact.domain == "free-pick.com"
+    assert search(shops["acme"], "free-pick", tld="nope").error_code == "tld_not_offered"
+    assert search(shops["acme"], "free-pick", tld="x.pl").error_code == "tld_not_offered"
 
 
 # --- bad input ----------------------------------------------------------------------------------
@@ -199,7 +195,7 @@ BAD = [
 
 @pytest.mark.parametrize(("query", "code", "says"), BAD)
 def test_bad_input_is_a_message_not_an_exception(shops, query, code, says):
-    result = search(acme_id(shops), query)
+    result = search(shops["acme"], query)
     assert (result.error_code, result.exact, result.offers) == (code, None, ())
     assert says in result.error
     assert [g.slug for g in result.groups] == ["popular", "world", "poland"]
@@ -230,7 +226,7 @@ def test_html_in_the_query_is_escaped_and_pages_hold_no_inline_script(shops, hos
 
 
 def test_a_tld_not_offered_shows_the_closest_offers_as_links(shops, host_client):
-    result = search(acme_id(shops), "example.con")
+    result = search(shops["acme"], "example.con")
 
     assert result.error_code == "tld_not_offered"
     assert result.error.startswith("We don't offer .con.")
@@ -241,15 +237,15 @@ def test_a_tld_not_offered_shows_the_closest_offers_as_links(shops, host_client)
 
 
 def test_a_tld_disabled_by_the_platform_is_refused(shops, host_client):
-    assert search(acme_id(shops), "free-x.xyz").exact.domain == "free-x.xyz"
+    assert search(shops["acme"], "free-x.xyz").exact.domain == "free-x.xyz"
     db.session.scalar(select(Tld).where(Tld.name == "xyz")).enabled = False
     db.session.commit()  # clears the catalogue of every partner selling .xyz, in this process
 
-    result = search(acme_id(shops), "free-x.xyz")
+    result = search(shops["acme"], "free-x.xyz")
 
     assert result.error_code == "tld_not_offered"
     assert result.error.startswith("We don't offer .xyz")
-    assert "xyz" not in [o.tld for o in search(acme_id(shops), "free-x", "world").offers]
+    assert "xyz" not in [o.tld for o in search(shops["acme"], "free-x", "world").offers]
     assert "We don&#39;t offer .xyz" in page(host_client, "/search?q=free-x.xyz")[1]
 
 
@@ -257,14 +253,14 @@ def test_a_tld_disabled_by_the_platform_is_refused(shops, host_client):
 
 
 def test_available_taken_and_premium(shops, host_client):
-    free = search(acme_id(shops), "free-shop.pl").exact
+    free = search(shops["acme"], "free-shop.pl").exact
     assert (free.state, free.price_minor, free.currency) == ("available", 3900, "PLN")
     assert free.transfer_price_minor is None and free.regular_price_minor is None
 
-    taken = search(acme_id(shops), "taken-shop.pl").exact
+    taken = search(shops["acme"], "taken-shop.pl").exact
     assert (taken.state, taken.price_minor, taken.transfer_price_minor) == ("taken", None, 5000)
 
-    premium = search(acme_id(shops), "premium-shop.pl").exact
+    premium = search(shops["acme"], "premium-shop.pl").exact
     quoted = get_backend("sandbox").answer_for("premium-shop.pl").price_minor
     assert premium.state == "premium" and premium.price_minor == quoted != 3900
 
@@ -279,13 +275,13 @@ def test_available_taken_and_premium(shops, host_client):
 
 
 def test_years_come_from_the_tld(shops):
-    result = search(acme_id(shops), "free-years", "world")
+    result = search(shops["acme"], "free-years", "world")
     years = {o.tld: (o.min_years, o.max_years) for o in result.offers}
     assert years["de"] == (1, 1) and years["pl"] == (1, 10)
 
 
 def test_a_taken_name_gets_available_suggestions(shops, host_client):
-    result = search(acme_id(shops), "example.pl")
+    result = search(shops["acme"], "example.pl")
 
     assert result.exact.state == "taken"
     assert 8 <= len(result.suggestions) <= 12
@@ -300,7 +296,7 @@ def test_a_taken_name_gets_available_suggestions(shops, host_client):
 
 
 def test_an_available_name_gets_no_suggestions(shops, host_client):
-    assert search(acme_id(shops), "free-mine.pl").suggestions == ()
+    assert search(shops["acme"], "free-mine.pl").suggestions == ()
     assert "is taken" not in page(host_client, "/search?q=free-mine.pl")[1]
 
 
@@ -310,7 +306,7 @@ def test_suggestions_for_a_name_with_spaces_are_asked_in_both_spellings(shops, m
     monkeypatch.setattr(domain_search, "check_availability",
                         lambda names, timeout: asked.append(names) or real(names, timeout))
 
-    result = search(acme_id(shops), "taken shop.pl")
+    result = search(shops["acme"], "taken shop.pl")
 
     assert len(asked) == 1  # the exact domain, the group and the suggestions in one call
     names = asked[0]["sandbox"]
@@ -322,7 +318,7 @@ def test_suggestions_for_a_name_with_spaces_are_asked_in_both_spellings(shops, m
 
 
 def test_group_switch_keeps_the_query(shops, host_client):
-    result = search(acme_id(shops), "free-go", "poland")
+    result = search(shops["acme"], "free-go", "poland")
 
     assert result.group.slug == "poland" and not result.group.is_default
     assert [o.domain for o in result.offers] == ["free-go.pl", "free-go.com.pl", "free-go.waw.pl"]
@@ -335,11 +331,11 @@ def test_group_switch_keeps_the_query(shops, host_client):
 
 def test_another_partners_group_is_404(shops, host_client):
     with pytest.raises(GroupNotFound):
-        search(acme_id(shops), "example", "cheap")
+        search(shops["acme"], "example", "cheap")
     with pytest.raises(GroupNotFound):
-        search(shops["globex"].id, "example", "poland")
+        search(shops["globex"], "example", "poland")
     with pytest.raises(GroupNotFound):
-        price_table(acme_id(shops), "cheap")
+        price_table(shops["acme"], "cheap")
     assert page(host_client, "/search?q=example&group=cheap")[0] == 404
     assert page(host_client, "/search?group=cheap")[0] == 404
     assert page(host_client, "/search?q=example&group=nope")[0] == 404
@@ -352,25 +348,25 @@ def test_a_partner_without_groups_searches_everything_it_sells_popular_first(sho
         catalog.delete_group(shops["acme"], slug)
     db.session.commit()
 
-    result = search(acme_id(shops), "free-all")
+    result = search(shops["acme"], "free-all")
 
     assert result.group is None and result.groups == ()
     tlds = [o.tld for o in result.offers]
     assert tlds[:5] == ["com", "pl", "eu", "net", "org"] and len(tlds) == 21
-    view, rows = price_table(acme_id(shops))
+    view, rows = price_table(shops["acme"])
     assert view.name == "All extensions" and len(rows) == 21
 
 
 def test_price_table_in_group_order_and_per_partner(shops):
-    view, rows = price_table(acme_id(shops))
+    view, rows = price_table(shops["acme"])
     assert view.slug == "popular"
     assert [r["tld"] for r in rows] == ["pl", "com", "com.pl", "eu", "net"]
     assert rows[0] == {"tld": "pl", "tld_unicode": "pl", "register_minor": 3900,
                        "renew_minor": 8000, "transfer_minor": 5000, "currency": "PLN",
                        "min_years": 1, "max_years": 10}
-    assert [r["tld"] for r in price_table(acme_id(shops), "poland")[1]] == [
+    assert [r["tld"] for r in price_table(shops["acme"], "poland")[1]] == [
         "pl", "com.pl", "waw.pl"]
-    view, rows = price_table(shops["globex"].id)
+    view, rows = price_table(shops["globex"])
     assert view.slug == "cheap" and {r["register_minor"] for r in rows} == {4567}
 
 
@@ -390,8 +386,8 @@ def test_cms_price_module_shows_the_default_group(shops, host_client):
 
 
 def test_partner_a_prices_never_show_on_partner_b(shops, host_client):
-    a = search(acme_id(shops), "free-both.pl")
-    b = search(shops["globex"].id, "free-both.pl")
+    a = search(shops["acme"], "free-both.pl")
+    b = search(shops["globex"], "free-both.pl")
     assert a.exact.price_minor == 3900 and b.exact.price_minor == 4567
     assert [o.tld for o in b.offers] == ["com"]
 
@@ -403,7 +399,7 @@ def test_partner_a_prices_never_show_on_partner_b(shops, host_client):
 
 
 def test_a_twenty_tld_group_is_one_round_trip(shops):
-    result = search(acme_id(shops), "example", "world")  # taken, so suggestions are asked too
+    result = search(shops["acme"], "example", "world")  # taken, so suggestions are asked too
 
     assert len(result.offers) == 20
     assert result.suggestions
@@ -420,7 +416,7 @@ def test_a_backend_that_times_out_marks_only_its_tlds_unknown(shops, backends, h
     check_availability({"sandbox": [f"free-wait.{t}" for t in ("pl", "com", "com.pl", "net")]}, 5)
 
     started = time.monotonic()
-    result = search(acme_id(shops), "free-wait")
+    result = search(shops["acme"], "free-wait")
     elapsed = time.monotonic() - started
 
     states = {o.tld: o.state for o in result.offers}
@@ -435,8 +431,8 @@ def test_a_backend_that_times_out_marks_only_its_tlds_unknown(shops, backends, h
 
 def test_search_uses_the_configured_timeout_by_default(shops, backends):
     backends["REGISTRAR_BACKENDS"] = {"sandbox": {"kind": "sandbox", "latency_ms": 500}}
-    assert search(acme_id(shops), "free-t.pl", timeout=0.05).exact.state == "unknown"
+    assert search(shops["acme"], "free-t.pl", timeout=0.05).exact.state == "unknown"
     backends["AVAILABILITY_TIMEOUT"] = 0.05
     close_backends()
-    assert search(acme_id(shops), "free-u.pl").exact.state == "unknown"
+    assert search(shops["acme"], "free-u.pl").exact.state == "unknown"
 

@@ -102,22 +102,22 @@ def domain_search():
     group_slug = request.args.get("group") or None
     try:
         if query.strip():  # the search picks (and checks) the group itself
-            result = search(site.partner_id, query, group_slug,
+            result = search(site, query, group_slug,
                             tld=request.args.get("tld") or None)
             group = result.group
         else:
-            result, (group, _rows) = None, price_table(site.partner_id, group_slug)
+            result, (group, _rows) = None, price_table(site, group_slug)
     except GroupNotFound:
         abort(404)
     return _render("frames/domain_search.html", result=result, query=query, years=years or 1,
-                   group=group, groups=catalogue(site.partner_id).group_views)
+                   group=group, groups=catalogue(site).group_views)
 
 
 @bp.route("/pricing")
 def pricing():
     site = current_site()
     try:
-        group, rows = price_table(site.partner_id, request.args.get("group") or None)
+        group, rows = price_table(site, request.args.get("group") or None)
     except GroupNotFound:
         abort(404)
     return _render("frames/pricing.html", group=group, rows=rows)
@@ -133,16 +133,16 @@ def order():
         # `q` is embed.js's deep link (data-q="example.pl" data-years="2"), `add` the frame's.
         add = request.args.get("add") or request.args.get("q")
         if add:
-            items = cart.add(items, cart.check_item(site.partner_id, add,
+            items = cart.add(items, cart.check_item(site, add,
                                                     request.args.get("years"),
                                                     request.args.get("operation")))
         if request.args.get("remove"):
             items = cart.remove(items, request.args["remove"].lower())
     except InvalidInput as refused:
         error, status = refused.message, 400
-    view = cart.view(site.partner_id, items, g.promo)
+    view = cart.view(site, items, g.promo)
     checkout = partner_url(site, url_for("cart.import_cart",
-                                         c=cart.sign_cart(site.partner_id, view.items, g.promo)))
+                                         c=cart.sign_cart(site, view.items, g.promo)))
     return _render("frames/order.html", status, cart=view, error=error, checkout_url=checkout,
                    items_param=cart.format_items(view.items))
 
@@ -159,7 +159,7 @@ def user_login():
         limits.hit("subscriber_login")
         check_form(site, g.parent_origin)
         email = request.form.get("email", "")[:254]
-        subscriber = subscribers.authenticate(site.partner_id, email,
+        subscriber = subscribers.authenticate(site, email,
                                               request.form.get("password", "")[:200])
         if subscriber is not None:
             return _hand_off(subscriber)

@@ -34,7 +34,7 @@ def login():
         limits.hit("subscriber_login")
     form = LoginForm()
     if form.validate_on_submit():
-        subscriber = subscribers.authenticate(g.site.partner_id, form.email.data,
+        subscriber = subscribers.authenticate(g.site, form.email.data,
                                               form.password.data)
         if subscriber is not None:
             login_user(subscriber)
@@ -93,7 +93,7 @@ def reset_request():
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
-    if subscribers.peek_token(g.site.partner_id, "reset", token) is None:
+    if subscribers.peek_token(g.site, "reset", token) is None:
         return _render("account/reset_invalid.html", 404)
     form = NewPasswordForm()
     if form.validate_on_submit():
@@ -112,7 +112,7 @@ def reset(token: str):
 def handoff():
     """Where a login made inside a frame lands in the top window: the single-use token becomes a
     first-party session on this storefront, which needs no third-party cookie."""
-    subscriber = subscribers.consume_token(g.site.partner_id, "handoff",
+    subscriber = subscribers.consume_token(g.site, "handoff",
                                            request.args.get("token", ""))
     if subscriber is None:
         flash("That sign-in link has expired. Please log in again.")

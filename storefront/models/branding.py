@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storefront.db import db, utcnow
+from storefront.db import Model, utcnow
 from storefront.models.partner import PartnerOwned
 
 AD_PLACEMENTS = {
@@ -15,7 +15,7 @@ AD_PLACEMENTS = {
 }
 
 
-class Asset(PartnerOwned, db.Model):
+class Asset(PartnerOwned, Model):
     """An uploaded image, content-addressed, kept in the database so app servers share no disk."""
 
     __table_args__ = (UniqueConstraint("partner_id", "sha256"),)
@@ -35,7 +35,7 @@ class Asset(PartnerOwned, db.Model):
             self.content_type, "bin")
 
 
-class Ad(PartnerOwned, db.Model):
+class Ad(PartnerOwned, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(8), default="text")
     title: Mapped[str] = mapped_column(String(120), default="")

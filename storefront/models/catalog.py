@@ -12,13 +12,13 @@ import idna
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storefront.db import PartnerOwned, db, utcnow
+from storefront.db import Model, PartnerOwned, utcnow
 
 TLD_KINDS = ("generic", "country", "functional", "regional", "idn")
 OPERATIONS = ("register", "renew", "transfer")
 
 
-class Tld(db.Model):
+class Tld(Model):
     """One extension of the platform catalogue. `name` is ASCII: IDN TLDs are stored in punycode."""
 
     __table_args__ = (
@@ -59,7 +59,7 @@ class Tld(db.Model):
         return getattr(self, f"{operation}_price")
 
 
-class PartnerTld(PartnerOwned, db.Model):
+class PartnerTld(PartnerOwned, Model):
     """A TLD a partner sells, with its retail prices (minor units, in the TLD's currency)."""
 
     __table_args__ = (
@@ -86,7 +86,7 @@ class PartnerTld(PartnerOwned, db.Model):
         return getattr(self, f"{operation}_price")
 
 
-class TldGroup(PartnerOwned, db.Model):
+class TldGroup(PartnerOwned, Model):
     """A named, ordered list of extensions ("Popular", "Poland"…) searched together.
 
     The slug appears in embed snippets and frame URLs, so it stays when the group is renamed.
@@ -122,7 +122,7 @@ class TldGroup(PartnerOwned, db.Model):
         return [item.tld.name for item in self.items]
 
 
-class TldGroupItem(PartnerOwned, db.Model):
+class TldGroupItem(PartnerOwned, Model):
     """One extension in a TLD group. Carries partner_id so the tenancy backstop covers it."""
 
     __table_args__ = (UniqueConstraint("group_id", "tld_id"),)

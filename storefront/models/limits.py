@@ -6,10 +6,10 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storefront.db import db
+from storefront.db import Model
 
 
-class RateLimitCounter(db.Model):
+class RateLimitCounter(Model):
     """Attempts at one limit by one client or account in the current fixed window."""
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)

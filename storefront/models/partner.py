@@ -2,17 +2,23 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storefront.db import PartnerOwned, db, new_stamp, utcnow
+from storefront.db import Model, PartnerOwned, new_stamp, utcnow
 
 # Team roles, weakest first: a role may do everything the roles before it may.
 ROLES = ("editor", "admin", "owner")
 
 
-class Partner(db.Model):
+def raw_host(slug: str) -> str:
+    """The host every partner's storefront answers on: its slug under the platform's domain."""
+    return f"{slug}.{current_app.config['PLATFORM_DOMAIN']}"
+
+
+class Partner(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -35,8 +41,16 @@ class Partner(db.Model):
     def is_suspended(self) -> bool:
         return self.status == "suspended"
 
+    @property
+    def primary_host(self) -> str:
+        """The verified primary custom domain, else the raw host."""
+        for domain in self.domains:
+            if domain.is_primary and domain.is_verified:
+                return domain.host
+        return raw_host(self.slug)
 
-class PartnerDomain(PartnerOwned, db.Model):
+
+class PartnerDomain(PartnerOwned, Model):
     """A host a partner's storefront answers on: its raw host or a custom domain."""
 
     __table_args__ = (
@@ -67,7 +81,7 @@ class PartnerDomain(PartnerOwned, db.Model):
         return self.verified_at is not None
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person who logs in on the platform host: partner staff and platform admins."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,7 +107,7 @@ class User(UserMixin, db.Model):
         return self.active
 
 
-class Membership(PartnerOwned, db.Model):
+class Membership(PartnerOwned, Model):
     __table_args__ = (UniqueConstraint("partner_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,7 +121,7 @@ class Membership(PartnerOwned, db.Model):
         return ROLES.index(self.role) >= ROLES.index(role)
 
 
-class Invitation(PartnerOwned, db.Model):
+class Invitation(PartnerOwned, Model):
     """A single-use link that lets a new team member set a password."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -119,7 +133,7 @@ class Invitation(PartnerOwned, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class StaffToken(db.Model):
+class StaffToken(Model):
     """A single-use secret sent by e-mail to a staff member or admin (password reset). Only its
     SHA-256 is stored."""
 

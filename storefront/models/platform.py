@@ -5,10 +5,10 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storefront.db import db, utcnow
+from storefront.db import Model, utcnow
 
 
-class ResellerApplication(db.Model):
+class ResellerApplication(Model):
     """Sent from the platform's public form; an admin approves (creating the partner) or rejects."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -24,7 +24,7 @@ class ResellerApplication(db.Model):
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id", ondelete="SET NULL"))
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """E-mail waiting to be sent; until the notifications issue lands, admins read it in /admin."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

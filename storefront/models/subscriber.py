@@ -9,12 +9,12 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storefront.db import PartnerOwned, db, new_stamp, utcnow
+from storefront.db import Model, PartnerOwned, new_stamp, utcnow
 
 TOKEN_PURPOSES = ("verify", "reset", "handoff")
 
 
-class Subscriber(UserMixin, PartnerOwned, db.Model):
+class Subscriber(UserMixin, PartnerOwned, Model):
     __table_args__ = (UniqueConstraint("partner_id", "email"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,7 +41,7 @@ class Subscriber(UserMixin, PartnerOwned, db.Model):
         return self.email_verified_at is not None
 
 
-class SubscriberToken(PartnerOwned, db.Model):
+class SubscriberToken(PartnerOwned, Model):
     """A single-use secret sent by e-mail (verify, reset) or handed from a frame to the top window
     (handoff). Only its SHA-256 is stored."""
 

@@ -41,7 +41,7 @@ def branding():
 @panel_route("editor")
 def asset(sha: str) -> Response:
     """Previews in the panel: only this partner's assets, on the platform host."""
-    return asset_response(g.partner.id, sha)
+    return asset_response(g.partner, sha)
 
 
 @bp.route("/<slug>/branding/logo", methods=["POST"])

@@ -12,7 +12,7 @@ from storefront.auth import panel_route
 from storefront.models import PartnerDomain
 from storefront.panel.blueprint import bp
 from storefront.services import domains as service
-from storefront.tenancy import get_for_partner, primary_host_of, raw_host
+from storefront.tenancy import get_for_partner, raw_host
 
 
 class DomainForm(FlaskForm):
@@ -32,7 +32,7 @@ def _page(form: DomainForm | None = None, error: str | None = None, status: int 
         error=error,
         domains=service.partner_domains(partner),
         raw_host=raw_host(partner.slug),
-        primary_host=primary_host_of(partner),
+        primary_host=partner.primary_host,
         ipv4=cfg.get("PLATFORM_IPV4") or "",
         ipv6=cfg.get("PLATFORM_IPV6") or "",
         txt_name=service.txt_name,
@@ -77,7 +77,7 @@ def make_primary(domain_id: str):
     result = transaction.submit(None, lambda: service.set_primary(g.partner, domain))
     if transaction.refused(result):
         return _page(error=result.error.message, status=400)
-    flash(f"{primary_host_of(g.partner)} is now the primary address.")
+    flash(f"{g.partner.primary_host} is now the primary address.")
     return _back()
 
 

@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storefront.db import db, utcnow
+from storefront.db import Model, utcnow
 
 
-class SandboxRegistration(db.Model):
+class SandboxRegistration(Model):
     """A domain registered (or transferred in) through the sandbox backend: taken from then on."""
 
     __tablename__ = "sandbox_registration"

@@ -10,11 +10,11 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from storefront.db import db
-from storefront.models import Ad, Partner
+from storefront.models import Ad
 from storefront.models.branding import AD_PLACEMENTS
 from storefront.services import assets
 from storefront.services.errors import InvalidInput
-from storefront.tenancy import normalise_host, scoped
+from storefront.tenancy import Tenant, normalise_host, scoped
 
 KINDS = {"text": "Text", "image": "Image"}
 MAX_TITLE = 120
@@ -34,11 +34,11 @@ class AdInput:
     enabled: bool = True
 
 
-def list_ads(partner: Partner) -> list[Ad]:
+def list_ads(partner: Tenant) -> list[Ad]:
     return list(db.session.scalars(scoped(Ad, partner.id).order_by(Ad.placement, Ad.id)))
 
 
-def create_ad(partner: Partner, data: AdInput, image: assets.Upload | None = None) -> Ad:
+def create_ad(partner: Tenant, data: AdInput, image: assets.Upload | None = None) -> Ad:
     ad = Ad(partner_id=partner.id)
     _apply(partner, ad, data, image)
     db.session.add(ad)
@@ -46,20 +46,20 @@ def create_ad(partner: Partner, data: AdInput, image: assets.Upload | None = Non
     return ad
 
 
-def update_ad(partner: Partner, ad: Ad, data: AdInput, image: assets.Upload | None = None) -> Ad:
+def update_ad(partner: Tenant, ad: Ad, data: AdInput, image: assets.Upload | None = None) -> Ad:
     _require_own(partner, ad)
     _apply(partner, ad, data, image)
     db.session.flush()
     return ad
 
 
-def set_enabled(partner: Partner, ad: Ad, enabled: bool) -> None:
+def set_enabled(partner: Tenant, ad: Ad, enabled: bool) -> None:
     _require_own(partner, ad)
     ad.enabled = enabled
     db.session.flush()
 
 
-def delete_ad(partner: Partner, ad: Ad) -> None:
+def delete_ad(partner: Tenant, ad: Ad) -> None:
     _require_own(partner, ad)
     db.session.delete(ad)
     db.session.flush()
@@ -77,7 +77,7 @@ def status(ad: Ad, today: date | None = None) -> str:
     return "active"
 
 
-def _apply(partner: Partner, ad: Ad, data: AdInput, image: assets.Upload | None) -> None:
+def _apply(partner: Tenant, ad: Ad, data: AdInput, image: assets.Upload | None) -> None:
     """Validate everything first; only then store the image and change the ad."""
     kind = data.kind if data.kind in KINDS else None
     if kind is None:
@@ -140,7 +140,7 @@ def validate_link(raw: str | None) -> str:
     return link
 
 
-def _require_own(partner: Partner, ad: Ad) -> None:
+def _require_own(partner: Tenant, ad: Ad) -> None:
     # Views load ads through get_for_partner; this guards any other caller.
     if ad.partner_id != partner.id:
         raise InvalidInput("This ad belongs to another storefront.")

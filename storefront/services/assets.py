@@ -22,9 +22,9 @@ from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 
 from storefront.db import db
-from storefront.models import Asset, Partner
+from storefront.models import Asset
 from storefront.services.errors import InvalidInput
-from storefront.tenancy import scoped
+from storefront.tenancy import Tenant, scoped
 
 # Pillow format -> (content type, file name extensions, content types a browser may declare)
 FORMATS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
@@ -71,7 +71,7 @@ def describe_formats(formats: frozenset[str] = IMAGE_FORMATS) -> str:
 
 
 def store_image(
-    partner: Partner,
+    partner: Tenant,
     upload: Upload,
     field: str = "image",
     formats: frozenset[str] = IMAGE_FORMATS,
@@ -110,7 +110,7 @@ def clean_image(
     with image:
         if image.format not in formats:
             raise refuse(
-                f"{DISPLAY_NAMES.get(image.format, image.format or 'These')} images are not "
+                f"{DISPLAY_NAMES.get(image.format or '', image.format or 'These')} images are not "
                 "accepted. "
                 f"Upload a {describe_formats(formats)} image."
             )
@@ -160,7 +160,7 @@ _BOMB = (
 
 def _bomb_check(image: Image.Image, refuse) -> None:
     width, height = image.size
-    if width * height > Image.MAX_IMAGE_PIXELS:
+    if Image.MAX_IMAGE_PIXELS is not None and width * height > Image.MAX_IMAGE_PIXELS:
         raise refuse(_BOMB)
 
 
@@ -195,7 +195,7 @@ def _reencode(image: Image.Image, refuse) -> tuple[bytes, tuple[int, int]]:
                 image.load()
                 clean = _without_metadata(image)
                 size = clean.size
-                _save_still(clean, image.format, out)
+                _save_still(clean, image.format or "", out)
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -236,7 +236,7 @@ def _save_still(image: Image.Image, fmt: str, out: io.BytesIO) -> None:
 
 
 def _save_animated_gif(image: Image.Image, out: io.BytesIO, refuse) -> tuple[int, int]:
-    frames_count = image.n_frames
+    frames_count: int = getattr(image, "n_frames", 1)  # only multi-frame formats have it
     width, height = image.size
     if frames_count > MAX_GIF_FRAMES or frames_count * width * height > MAX_TOTAL_FRAME_PIXELS:
         raise refuse(
@@ -256,7 +256,7 @@ def _save_animated_gif(image: Image.Image, out: io.BytesIO, refuse) -> tuple[int
     return width, height
 
 
-def _store(partner: Partner, data: bytes, content_type: str, size: tuple[int, int]) -> Asset:
+def _store(partner: Tenant, data: bytes, content_type: str, size: tuple[int, int]) -> Asset:
     sha = hashlib.sha256(data).hexdigest()
     existing = find_asset(partner, sha)
     if existing is not None:
@@ -282,7 +282,7 @@ def _store(partner: Partner, data: bytes, content_type: str, size: tuple[int, in
     return asset
 
 
-def find_asset(partner: Partner, sha: str) -> Asset | None:
+def find_asset(partner: Tenant, sha: str) -> Asset | None:
     return db.session.scalar(scoped(Asset, partner.id).where(Asset.sha256 == sha))
 
 

@@ -19,6 +19,7 @@ from storefront.i18n import gettext as _
 from storefront.i18n import ngettext
 from storefront.services.errors import InvalidInput
 from storefront.services.partner_catalogue import catalogue, to_unicode
+from storefront.tenancy import Tenant
 
 MAX_ITEMS = 20
 MAX_PROMO = 40
@@ -52,13 +53,13 @@ class CartView:
         return [(line.domain, line.years, line.operation) for line in self.lines]
 
 
-def check_item(partner_id: int, domain: str, years: int | str | None,
+def check_item(partner: Tenant, domain: str, years: int | str | None,
                operation: str | None = None) -> Item:
     """A (domain, years, operation) the partner sells, or InvalidInput with a clear message."""
     operation = operation or "register"
     if operation not in OPERATIONS:
         raise InvalidInput(_("Choose to register or to transfer the domain."), "operation")
-    offers = catalogue(partner_id).tlds
+    offers = catalogue(partner).tlds
     try:
         parsed = parse_query(str(domain or ""), offers.keys(),
                              {name: row["idn_allowed"] for name, row in offers.items()})
@@ -109,10 +110,10 @@ def remove(items: Iterable[Item], domain: str) -> list[Item]:
     return [item for item in items if item[0] != domain]
 
 
-def view(partner_id: int, items: Iterable[Item], promo: str = "") -> CartView:
+def view(partner: Tenant, items: Iterable[Item], promo: str = "") -> CartView:
     """The cart priced now. Items the partner no longer sells, or with years out of range, are
     dropped rather than shown with a wrong price."""
-    offers = catalogue(partner_id).tlds
+    offers = catalogue(partner).tlds
     lines: list[CartLine] = []
     totals: dict[str, int] = {}
     for domain, years, operation in list(items)[:MAX_ITEMS]:
@@ -135,17 +136,17 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
 
 
-def sign_cart(partner_id: int, items: Iterable[Item], promo: str = "") -> str:
-    return _serializer().dumps({"p": partner_id, "i": [list(item) for item in items], "c": promo})
+def sign_cart(partner: Tenant, items: Iterable[Item], promo: str = "") -> str:
+    return _serializer().dumps({"p": partner.id, "i": [list(item) for item in items], "c": promo})
 
 
-def open_cart(partner_id: int, token: str) -> tuple[list[Item], str] | None:
+def open_cart(partner: Tenant, token: str) -> tuple[list[Item], str] | None:
     """The items and promo code of a cart token signed for this partner, or None."""
     try:
         data = _serializer().loads(token, max_age=CART_TOKEN_SECONDS)
     except BadSignature:
         return None
-    if not isinstance(data, dict) or data.get("p") != partner_id:
+    if not isinstance(data, dict) or data.get("p") != partner.id:
         return None
     items = [
         (str(item[0]), int(item[1]), str(item[2]))

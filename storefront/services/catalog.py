@@ -29,8 +29,8 @@ from storefront.models.catalog import (
     TldGroup,
     TldGroupItem,
 )
-from storefront.models.partner import Partner
 from storefront.services.errors import InvalidInput
+from storefront.tenancy import Tenant
 
 DEMO_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "tlds.csv"
 CSV_COLUMNS = ("tld", "kind", "register", "renew", "transfer", "currency", "min_years",
@@ -201,7 +201,7 @@ def get_tld(name: str) -> Tld | None:
 # -- what a partner sells ------------------------------------------------------------------------
 
 
-def offered_tlds(partner: Partner) -> list[PartnerTld]:
+def offered_tlds(partner: Tenant) -> list[PartnerTld]:
     """The partner's TLDs that the platform has enabled, by name."""
     return list(db.session.scalars(
         select(PartnerTld).join(PartnerTld.tld)
@@ -210,7 +210,7 @@ def offered_tlds(partner: Partner) -> list[PartnerTld]:
     ))
 
 
-def get_partner_tld(partner: Partner, tld_name: str) -> PartnerTld | None:
+def get_partner_tld(partner: Tenant, tld_name: str) -> PartnerTld | None:
     tld = get_tld(tld_name)
     if tld is None:
         return None
@@ -218,7 +218,7 @@ def get_partner_tld(partner: Partner, tld_name: str) -> PartnerTld | None:
         PartnerTld.partner_id == partner.id, PartnerTld.tld_id == tld.id))
 
 
-def set_retail_prices(partner: Partner, tld_name: str, *, register: str, renew: str,
+def set_retail_prices(partner: Tenant, tld_name: str, *, register: str, renew: str,
                       transfer: str, locale: str = "en") -> PartnerTld:
     """Sell a TLD (or change its prices). Each price is refused below the wholesale price, and
     the message shows that price."""
@@ -249,7 +249,7 @@ def set_retail_prices(partner: Partner, tld_name: str, *, register: str, renew: 
     return offer
 
 
-def stop_selling(partner: Partner, tld_name: str) -> None:
+def stop_selling(partner: Tenant, tld_name: str) -> None:
     """Stop selling a TLD; it leaves the partner's TLD groups too."""
     offer = get_partner_tld(partner, tld_name)
     if offer is None:
@@ -263,14 +263,14 @@ def stop_selling(partner: Partner, tld_name: str) -> None:
 # -- TLD groups ----------------------------------------------------------------------------------
 
 
-def groups(partner: Partner) -> list[TldGroup]:
+def groups(partner: Tenant) -> list[TldGroup]:
     return list(db.session.scalars(
         select(TldGroup).where(TldGroup.partner_id == partner.id)
         .order_by(TldGroup.position, TldGroup.id)
     ))
 
 
-def get_group(partner: Partner, slug: str | None) -> TldGroup | None:
+def get_group(partner: Tenant, slug: str | None) -> TldGroup | None:
     """The partner's group with this slug; None for another partner's slug or an unknown one."""
     if not slug:
         return None
@@ -278,13 +278,13 @@ def get_group(partner: Partner, slug: str | None) -> TldGroup | None:
         TldGroup.partner_id == partner.id, TldGroup.slug == slug))
 
 
-def default_group(partner: Partner) -> TldGroup | None:
+def default_group(partner: Tenant) -> TldGroup | None:
     found = db.session.scalar(select(TldGroup).where(
         TldGroup.partner_id == partner.id, TldGroup.is_default.is_(True)))
     return found or next(iter(groups(partner)), None)
 
 
-def create_group(partner: Partner, name: str, tld_names: Sequence[str] = (),
+def create_group(partner: Tenant, name: str, tld_names: Sequence[str] = (),
                  slug: str | None = None) -> TldGroup:
     """A new group at the end of the list; the partner's first group becomes the default."""
     name = _group_name(name)
@@ -306,7 +306,7 @@ def create_group(partner: Partner, name: str, tld_names: Sequence[str] = (),
     return group
 
 
-def rename_group(partner: Partner, slug: str, name: str) -> TldGroup:
+def rename_group(partner: Tenant, slug: str, name: str) -> TldGroup:
     """Only the display name changes: the slug stays, so embedded frames keep working."""
     group = _own_group(partner, slug)
     group.name = _group_name(name)
@@ -314,7 +314,7 @@ def rename_group(partner: Partner, slug: str, name: str) -> TldGroup:
     return group
 
 
-def set_group_tlds(partner: Partner, slug: str, tld_names: Sequence[str]) -> TldGroup:
+def set_group_tlds(partner: Tenant, slug: str, tld_names: Sequence[str]) -> TldGroup:
     """Replace the group's extensions with these, in this order. Each must be one the partner
     sells; this is also how the panel reorders a group."""
     group = _own_group(partner, slug)
@@ -329,7 +329,7 @@ def set_group_tlds(partner: Partner, slug: str, tld_names: Sequence[str]) -> Tld
     return group
 
 
-def _sold_tlds(partner: Partner, tld_names: Sequence[str]) -> list[Tld]:
+def _sold_tlds(partner: Tenant, tld_names: Sequence[str]) -> list[Tld]:
     sold = {offer.tld.name: offer.tld for offer in offered_tlds(partner)}
     wanted: list[Tld] = []
     for raw in tld_names:
@@ -346,7 +346,7 @@ def _sold_tlds(partner: Partner, tld_names: Sequence[str]) -> list[Tld]:
     return wanted
 
 
-def set_default_group(partner: Partner, slug: str) -> TldGroup:
+def set_default_group(partner: Tenant, slug: str) -> TldGroup:
     group = _own_group(partner, slug)
     # Clear the old default before setting the new one: one default per partner is a unique index.
     db.session.execute(update(TldGroup).where(
@@ -357,7 +357,7 @@ def set_default_group(partner: Partner, slug: str) -> TldGroup:
     return group
 
 
-def reorder_groups(partner: Partner, slugs: Sequence[str]) -> list[TldGroup]:
+def reorder_groups(partner: Tenant, slugs: Sequence[str]) -> list[TldGroup]:
     """Put the partner's groups in this order; the list must name each group once."""
     existing = {group.slug: group for group in groups(partner)}
     if sorted(slugs) != sorted(existing):
@@ -368,7 +368,7 @@ def reorder_groups(partner: Partner, slugs: Sequence[str]) -> list[TldGroup]:
     return [existing[slug] for slug in slugs]
 
 
-def delete_group(partner: Partner, slug: str) -> None:
+def delete_group(partner: Tenant, slug: str) -> None:
     """Delete a group; if it was the default, the first remaining group becomes the default."""
     group = _own_group(partner, slug)
     was_default = group.is_default
@@ -396,7 +396,7 @@ def _group_name(name: str) -> str:
     return name
 
 
-def _own_group(partner: Partner, slug: str) -> TldGroup:
+def _own_group(partner: Tenant, slug: str) -> TldGroup:
     group = get_group(partner, slug)
     if group is None:
         raise InvalidInput("There is no such TLD group.", "group")

@@ -21,6 +21,7 @@ from storefront.i18n import N_
 from storefront.i18n import gettext as _
 from storefront.registrars import Availability, AvailabilityState, check_availability
 from storefront.services.partner_catalogue import Catalogue, GroupView, catalogue, to_unicode
+from storefront.tenancy import Tenant
 
 __all__ = ["DomainOffer", "GroupNotFound", "GroupView", "SearchResult", "price_table", "search"]
 
@@ -89,14 +90,14 @@ class SearchResult:
         return any(offer.state in ("taken", "premium") for offer in looked_at if offer)
 
 
-def search(partner_id: int, query: str, group_slug: str | None = None, *, tld: str | None = None,
+def search(partner: Tenant, query: str, group_slug: str | None = None, *, tld: str | None = None,
            timeout: float | None = None) -> SearchResult:
     """Search `query` across the partner's group (its default group when `group_slug` is None).
 
     `tld`, when given and the query names none, is the extension the visitor picked separately.
     Raises GroupNotFound for a slug the partner doesn't have; everything else is in the result.
     """
-    cat = catalogue(partner_id)
+    cat = catalogue(partner)
     group, group_tlds = _pick_group(cat, group_slug)
     result = SearchResult(query=str(query or "")[:1000].strip(), group=group,
                           groups=cat.group_views)
@@ -136,11 +137,11 @@ def search(partner_id: int, query: str, group_slug: str | None = None, *, tld: s
     return result
 
 
-def price_table(partner_id: int,
+def price_table(partner: Tenant,
                 group_slug: str | None = None) -> tuple[GroupView, list[dict[str, Any]]]:
     """The group's prices in group order: the default group when `group_slug` is None (a partner
     without groups gets every TLD it sells, popular first, as "All extensions")."""
-    cat = catalogue(partner_id)
+    cat = catalogue(partner)
     group, tlds = _pick_group(cat, group_slug)
     keys = ("tld", "tld_unicode", "register_minor", "renew_minor", "transfer_minor", "currency",
             "min_years", "max_years")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from storefront.caches import CATALOGUE
 from storefront.db import db
 from storefront.models.catalog import PartnerTld, Tld, TldGroup, TldGroupItem
-from storefront.tenancy import partner_cached
+from storefront.tenancy import Tenant, partner_cached
 
 CACHE_KEY = "domain-search:catalogue"
 _FROM_CATALOGUE = frozenset({CATALOGUE})
@@ -57,8 +57,8 @@ class Catalogue:
         return None
 
 
-def catalogue(partner_id: int) -> Catalogue:
-    return partner_cached(partner_id, CACHE_KEY, lambda: load_catalogue(partner_id),
+def catalogue(partner: Tenant) -> Catalogue:
+    return partner_cached(partner.id, CACHE_KEY, lambda: load_catalogue(partner.id),
                           _FROM_CATALOGUE)
 
 

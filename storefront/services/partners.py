@@ -6,9 +6,10 @@ import hashlib
 import re
 import secrets
 from datetime import timedelta
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import CursorResult, Select, func, or_, select, update
 
 from cms_pages.defaults import install_default_pages
 from storefront.db import db, utcnow
@@ -170,7 +171,7 @@ def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
         raise InvalidInput("Use a password of at least 10 characters.", "password")
     # Claim the invitation in one conditional UPDATE so two concurrent submits cannot both use it.
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = cast(CursorResult, db.session.execute(  # an UPDATE's result counts its rows
         update(Invitation)
         .where(
             Invitation.id == invitation.id,
@@ -179,7 +180,7 @@ def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
         )
         .values(accepted_at=now)
         .execution_options(synchronize_session="fetch")
-    )
+    ))
     if claimed.rowcount != 1:
         raise InvalidInput("This invitation has already been used or has expired.")
     user = db.session.scalar(select(User).where(func.lower(User.email) == invitation.email))

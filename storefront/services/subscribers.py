@@ -10,18 +10,19 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from storefront.auth import MIN_PASSWORD, check_password, hash_password
 from storefront.db import db, utcnow
 from storefront.i18n import gettext as _
 from storefront.i18n import ngettext
-from storefront.models import Partner, Subscriber, SubscriberToken
+from storefront.models import Subscriber, SubscriberToken
 from storefront.services.errors import InvalidInput
 from storefront.services.outbox import queue_email
 from storefront.services.users import normalise_email
-from storefront.tenancy import partner_url
+from storefront.tenancy import Tenant, partner_url
 
 MAX_PASSWORD = 200
 TOKEN_LIFETIME = {
@@ -34,7 +35,7 @@ TOKEN_LIFETIME = {
 _DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 
-def register(partner: Partner, email: str, password: str, name: str) -> Subscriber:
+def register(partner: Tenant, email: str, password: str, name: str) -> Subscriber:
     email = normalise_email(email)
     name = (name or "").strip()
     if not name:
@@ -42,7 +43,7 @@ def register(partner: Partner, email: str, password: str, name: str) -> Subscrib
     if len(name) > 120:
         raise InvalidInput(_("A name is at most 120 characters long."), "name")
     check_new_password(password)
-    if find(partner.id, email) is not None:
+    if find(partner, email) is not None:
         raise InvalidInput(
             _("There is already an account with this e-mail. Log in, or reset your password."),
             "email",
@@ -71,17 +72,17 @@ def check_new_password(password: str) -> None:
         )
 
 
-def find(partner_id: int, email: str) -> Subscriber | None:
+def find(partner: Tenant, email: str) -> Subscriber | None:
     return db.session.scalar(
         select(Subscriber).where(
-            Subscriber.partner_id == partner_id, Subscriber.email == email.strip().lower()
+            Subscriber.partner_id == partner.id, Subscriber.email == email.strip().lower()
         )
     )
 
 
-def authenticate(partner_id: int, email: str, password: str) -> Subscriber | None:
+def authenticate(partner: Tenant, email: str, password: str) -> Subscriber | None:
     """The partner's active subscriber with this e-mail and password, else None."""
-    subscriber = find(partner_id, email or "")
+    subscriber = find(partner, email or "")
     if subscriber is None:
         check_password(_DUMMY_HASH, password or "")
         return None
@@ -109,36 +110,36 @@ def issue_token(subscriber: Subscriber, purpose: str) -> str:
     return raw
 
 
-def peek_token(partner_id: int, purpose: str, raw: str) -> Subscriber | None:
+def peek_token(partner: Tenant, purpose: str, raw: str) -> Subscriber | None:
     """The subscriber a still-valid token belongs to, without using it up."""
-    token = _live_token(partner_id, purpose, raw)
+    token = _live_token(partner, purpose, raw)
     return token.subscriber if token is not None else None
 
 
-def consume_token(partner_id: int, purpose: str, raw: str) -> Subscriber | None:
+def consume_token(partner: Tenant, purpose: str, raw: str) -> Subscriber | None:
     """Use a token up: the subscriber it belongs to, or None when it is unknown, another partner's,
     expired or already used. Two concurrent uses cannot both succeed: the UPDATE marks it used
     only while it is unused."""
-    token = _live_token(partner_id, purpose, raw)
+    token = _live_token(partner, purpose, raw)
     if token is None:
         return None
-    claimed = db.session.execute(
+    claimed = cast(CursorResult, db.session.execute(  # an UPDATE's result counts its rows
         update(SubscriberToken)
         .where(SubscriberToken.id == token.id, SubscriberToken.used_at.is_(None))
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
-    )
+    ))
     if claimed.rowcount != 1:
         return None
     return token.subscriber
 
 
-def _live_token(partner_id: int, purpose: str, raw: str) -> SubscriberToken | None:
+def _live_token(partner: Tenant, purpose: str, raw: str) -> SubscriberToken | None:
     if not raw or len(raw) > 100:
         return None
     token = db.session.scalar(
         select(SubscriberToken).where(
-            SubscriberToken.partner_id == partner_id,
+            SubscriberToken.partner_id == partner.id,
             SubscriberToken.purpose == purpose,
             SubscriberToken.token_hash == _digest(raw),
         )
@@ -157,7 +158,7 @@ def _digest(raw: str) -> str:
 # -- e-mail verification and password reset ------------------------------------------------------
 
 
-def send_verification(partner: Partner, subscriber: Subscriber) -> None:
+def send_verification(partner: Tenant, subscriber: Subscriber) -> None:
     link = partner_url(partner, f"/account/verify/{issue_token(subscriber, 'verify')}")
     queue_email(
         subscriber.email,
@@ -169,22 +170,22 @@ def send_verification(partner: Partner, subscriber: Subscriber) -> None:
     )
 
 
-def verify_email(partner: Partner, raw: str) -> Subscriber | None:
-    subscriber = consume_token(partner.id, "verify", raw)
+def verify_email(partner: Tenant, raw: str) -> Subscriber | None:
+    subscriber = consume_token(partner, "verify", raw)
     if subscriber is not None and subscriber.email_verified_at is None:
         subscriber.email_verified_at = utcnow()
         db.session.flush()
     return subscriber
 
 
-def request_password_reset(partner: Partner, email: str) -> None:
+def request_password_reset(partner: Tenant, email: str) -> None:
     """Send a reset link if the partner has this subscriber. The caller answers the same either
     way, so the form does not reveal who has an account."""
     try:
         email = normalise_email(email)
     except InvalidInput:
         return
-    subscriber = find(partner.id, email)
+    subscriber = find(partner, email)
     if subscriber is None or not subscriber.active:
         return
     link = partner_url(partner, f"/account/reset/{issue_token(subscriber, 'reset')}")
@@ -199,11 +200,11 @@ def request_password_reset(partner: Partner, email: str) -> None:
     )
 
 
-def reset_password(partner: Partner, raw: str, new_password: str) -> Subscriber | None:
+def reset_password(partner: Tenant, raw: str, new_password: str) -> Subscriber | None:
     """Set a new password with a reset token (used up); None when the token is not valid. A bad
     password raises InvalidInput before the token is used, so the subscriber can try again."""
     check_new_password(new_password)
-    subscriber = consume_token(partner.id, "reset", raw)
+    subscriber = consume_token(partner, "reset", raw)
     if subscriber is None:
         return None
     subscriber.password_hash = hash_password(new_password)

@@ -54,7 +54,7 @@ def configured_backends() -> list[str]:
     return list(current_app.config.get("REGISTRAR_BACKENDS", registrars.DEFAULT_BACKENDS))
 
 
-def search(text: str = "", kind: str = "") -> Select[tuple[Tld]]:
+def search(text: str = "", kind: str = "") -> Select[Tld]:
     """Every TLD, by name; `text` matches part of the name as typed or in punycode ("рф")."""
     statement = select(Tld).order_by(Tld.name)
     text = text.strip().lstrip(".").lower()

@@ -31,7 +31,7 @@ def show():
 
 
 def _render(status: int = 200, error: str | None = None):
-    cart = service.view(g.site.partner_id, _items(), session.get("promo", ""))
+    cart = service.view(g.site, _items(), session.get("promo", ""))
     return render_theme(
         g.site, "cart.html", cart=cart, error=error, format_price=format_price,
         form=FlaskForm(), **theme_context(g.site)
@@ -41,7 +41,7 @@ def _render(status: int = 200, error: str | None = None):
 @bp.route("/add")
 def add():
     try:
-        item = service.check_item(g.site.partner_id, request.args.get("domain", ""),
+        item = service.check_item(g.site, request.args.get("domain", ""),
                                   request.args.get("years"), request.args.get("operation"))
         _save(service.add(_items(), item))
     except InvalidInput as error:
@@ -62,7 +62,7 @@ def update():
         current = next((i for i in items if i[0] == domain.strip().lower()), None)
         if current is None:
             raise InvalidInput("That domain is not in your cart.", "domain")
-        item = service.check_item(g.site.partner_id, domain, request.form.get("years"),
+        item = service.check_item(g.site, domain, request.form.get("years"),
                                   current[2])
         _save([item if i[0] == item[0] else i for i in items])
     except InvalidInput as error:
@@ -73,7 +73,7 @@ def update():
 @bp.route("/import")
 def import_cart():
     """The order frame's hand-off: a signed cart becomes this storefront's first-party cart."""
-    opened = service.open_cart(g.site.partner_id, request.args.get("c", ""))
+    opened = service.open_cart(g.site, request.args.get("c", ""))
     if opened is None:
         flash("That cart link has expired. Please choose your domains again.")
         return redirect(url_for("cart.show"))
@@ -82,7 +82,7 @@ def import_cart():
     for domain, years, operation in items:
         try:
             merged = service.add(
-                merged, service.check_item(g.site.partner_id, domain, years, operation))
+                merged, service.check_item(g.site, domain, years, operation))
         except InvalidInput:
             continue  # no longer sold, or years out of range: the cart page shows what is left
     _save(merged, promo)

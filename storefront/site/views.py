@@ -14,7 +14,7 @@ from storefront.palette import css_variables
 from storefront.services import domain_search
 from storefront.services.catalog import format_price
 from storefront.site.content import published_page, theme_context
-from storefront.tenancy import Site, scoped
+from storefront.tenancy import Site, Tenant, scoped
 from storefront.themes import render_theme
 
 bp = Blueprint("site", __name__)
@@ -80,7 +80,7 @@ def search() -> str:
     submitted = "q" in request.args
     try:
         result = domain_search.search(
-            g.site.partner_id,
+            g.site,
             request.args.get("q", "") if submitted else "",
             request.args.get("group") or None,
             tld=request.args.get("tld") or None,
@@ -106,14 +106,14 @@ def _money(amount_minor: int, currency: str) -> str:
 
 @bp.route("/assets/<sha>")
 def asset(sha: str) -> Response:
-    return asset_response(g.site.partner_id, sha)
+    return asset_response(g.site, sha)
 
 
-def asset_response(partner_id: int, sha: str) -> Response:
+def asset_response(partner: Tenant, sha: str) -> Response:
     """One of this partner's assets, with far-future caching; 404 for anything else."""
     if not SHA256.match(sha):
         abort(404)
-    found = db.session.scalar(scoped(Asset, partner_id).where(Asset.sha256 == sha))
+    found = db.session.scalar(scoped(Asset, partner.id).where(Asset.sha256 == sha))
     if found is None:
         abort(404)
     response = Response(found.data, mimetype=found.content_type)
@@ -122,4 +122,5 @@ def asset_response(partner_id: int, sha: str) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     if found.content_type == "image/svg+xml":
         response.headers["Content-Security-Policy"] = SVG_POLICY
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response

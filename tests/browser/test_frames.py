@@ -244,8 +244,8 @@ def test_a_signup_in_the_frame_ends_in_the_subscriber_panel(shop, page: Page):
     expect(page).to_have_url(shop.url("acme", "/account/"))
     expect(page.get_by_role("heading", name="Hello, Bob Builder")).to_be_visible()
     db.session.rollback()  # read what the server committed
-    assert subscribers.find(shop.acme.id, "bob@example.com") is not None
-    assert subscribers.find(shop.globex.id, "bob@example.com") is None
+    assert subscribers.find(shop.acme, "bob@example.com") is not None
+    assert subscribers.find(shop.globex, "bob@example.com") is None
 
 
 # -- 5. messages from strangers ------------------------------------------------------------------
