@@ -50,3 +50,20 @@ class SetPasswordForm(FlaskForm):
     password = PasswordField(
         "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)]
     )
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        f"New password (at least {MIN_PASSWORD} characters)",
+        validators=[DataRequired(), Length(max=200)],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=200)]
+    )
