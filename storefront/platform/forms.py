@@ -48,7 +48,8 @@ class LoginForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)]
+        f"Password (at least {MIN_PASSWORD} characters)",
+        validators=[DataRequired(), Length(max=200)],
     )
 
 

@@ -90,11 +90,13 @@ def change_password(user: User, current: str, new: str) -> None:
     db.session.flush()
 
 
-def deactivate(user: User) -> None:
-    """The user can no longer log in; every session ends, and stays ended if reactivated."""
-    user.active = False
-    end_sessions(user)
-    _void_reset_links(user)
+def set_active(user: User, active: bool) -> None:
+    """Deactivated, the user can no longer log in and every session and reset link of theirs
+    ends, for good: reactivating lets them log in again, not revive an old session."""
+    user.active = active
+    if not active:
+        end_sessions(user)
+        _void_reset_links(user)
     db.session.flush()
 
 
