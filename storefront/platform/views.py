@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 
 from storefront import limits, transaction
 from storefront.auth import log_out
-from storefront.models import Invitation, User
+from storefront.models import Invitation, Membership, User
 from storefront.platform.forms import ApplicationForm, LoginForm, SetPasswordForm
 from storefront.security import local_path
 from storefront.services import applications, domains, partners, users
@@ -73,7 +73,7 @@ def _join(invitation: Invitation, invitee: User):
     form = FlaskForm()
     if me is not None and me.id == invitee.id and form.validate_on_submit():
         membership = transaction.submit(form, lambda: partners.join(invitation, invitee))
-        if not transaction.refused(membership):
+        if isinstance(membership, Membership):
             flash(f"You joined {membership.partner.name}'s team as {membership.role}.")
             return redirect(url_for("panel.dashboard", slug=membership.partner.slug))
     refused = request.method == "POST" and not form.errors

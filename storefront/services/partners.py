@@ -11,7 +11,7 @@ import re
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import CursorResult, Select, func, or_, select, update
 
 from cms_pages.defaults import install_default_pages
 from storefront.auth import end_sessions, set_password
@@ -215,7 +215,7 @@ def _claim(invitation: Invitation) -> None:
         .values(accepted_at=now)
         .execution_options(synchronize_session="fetch")
     )
-    if claimed.rowcount != 1:
+    if not isinstance(claimed, CursorResult) or claimed.rowcount != 1:
         raise InvalidInput("This invitation has already been used or has expired.")
 
 

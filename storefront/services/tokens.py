@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from storefront.db import db, utcnow
 from storefront.models import StaffToken, SubscriberToken
@@ -30,4 +30,4 @@ def claim(model: type[SubscriberToken] | type[StaffToken], token_id: int) -> boo
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return claimed.rowcount == 1
+    return isinstance(claimed, CursorResult) and claimed.rowcount == 1
