@@ -22,7 +22,7 @@ def team_remove(slug: str, user_id: int):
         abort(404)
     form = ConfirmForm()
     if form.validate_on_submit():
-        removed = transaction.submit(form, lambda: partners.remove_member(partner, user))
-        flash(form.form_errors[0] if transaction.refused(removed) else
+        removed = transaction.submit(None, lambda: partners.remove_member(partner, user))
+        flash(removed.error.message if transaction.refused(removed) else
               f"Removed {user.email} from {partner.name}'s team; their sessions have ended.")
     return redirect(url_for("admin.partner_detail", slug=partner.slug))
