@@ -19,7 +19,7 @@ from storefront.db import db
 from storefront.models import Partner
 from storefront.services import catalog, domains, partners, tld_admin
 from storefront.services.errors import InvalidInput
-from storefront.services.users import ensure_user
+from storefront.services.users import ensure_user, find_user, set_active
 
 T = TypeVar("T")
 
@@ -135,6 +135,34 @@ def _set_status(slug: str, status: str) -> None:
     click.echo(f"{partner.slug} is {'now' if changed else 'already'} {state}.")
 
 
+@click.command("deactivate-user")
+@with_appcontext
+@click.argument("email")
+def deactivate_user(email: str) -> None:
+    """A staff member or admin can no longer log in; their sessions end."""
+    _set_user_active(email, False)
+    click.echo(f"{email} can no longer log in; every session of theirs has ended.")
+
+
+@click.command("reactivate-user")
+@with_appcontext
+@click.argument("email")
+def reactivate_user(email: str) -> None:
+    """A deactivated staff member or admin may log in again."""
+    _set_user_active(email, True)
+    click.echo(f"{email} may log in again.")
+
+
+def _set_user_active(email: str, active: bool) -> None:
+    def action() -> None:
+        user = find_user(email)
+        if user is None:
+            raise InvalidInput(f"There is no user {email!r}.")
+        set_active(user, active)
+
+    _run(action)
+
+
 @click.command("list-partners")
 @with_appcontext
 @click.option("--search", default="", help="Only slugs starting with, or names containing, this.")
@@ -166,6 +194,6 @@ def import_tlds(file: str) -> None:
 def init_app(app: Flask) -> None:
     for command in (
         init_db, demo, create_platform_admin, create_partner, add_domain, import_tlds,
-        suspend_partner, reactivate_partner, list_partners,
+        suspend_partner, reactivate_partner, list_partners, deactivate_user, reactivate_user,
     ):
         app.cli.add_command(command)

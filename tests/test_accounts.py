@@ -126,11 +126,17 @@ def test_handoff_token_is_single_use_and_bound_to_its_partner(shops, app, two_pa
     db.session.commit()
     other = shops["globex"].get(f"/account/handoff?token={token}")
     assert "/account/login" in other.headers["Location"]
-    first = shops["acme"].get(f"/account/handoff?token={token}&next=/account/")
+    # A token in a link asks for a click (storefront/account/handoff.py; tests/test_sessions.py).
+    asked = shops["acme"].get(f"/account/handoff?token={token}&next=/account/")
+    assert asked.status_code == 200 and "Continue as Cy" in asked.text
+    first = shops["acme"].post("/account/handoff", data={"token": token, "next": "/account/"})
     assert first.headers["Location"] == "/account/"
     assert "Hello, Cy" in shops["acme"].get("/account/").get_data(as_text=True)
     fresh = app.test_client()
     again = fresh.get(f"/account/handoff?token={token}", headers={"Host": "acme.localhost"})
+    assert "/account/login" in again.headers["Location"]
+    again = fresh.post("/account/handoff", data={"token": token},
+                       headers={"Host": "acme.localhost"})
     assert "/account/login" in again.headers["Location"]
 
 
@@ -138,8 +144,11 @@ def test_handoff_next_never_leaves_the_host(shops, two_partners):
     subscriber = subscribers.register(two_partners["acme"], "di@example.com", PASSWORD, "Di")
     token = subscribers.issue_token(subscriber, "handoff")
     db.session.commit()
-    response = shops["acme"].get(f"/account/handoff?token={token}&next=//evil.test/x")
-    assert response.headers["Location"] == "/account"
+    asked = shops["acme"].get(f"/account/handoff?token={token}&next=//evil.test/x")
+    assert 'name="next" value="/account/"' in asked.text
+    response = shops["acme"].post("/account/handoff",
+                                  data={"token": token, "next": "//evil.test/x"})
+    assert response.headers["Location"] == "/account/"
 
 
 def test_account_pages_are_themed_per_partner_and_never_framed(shops):

@@ -113,10 +113,14 @@ def test_login_frame_hands_a_single_use_token_to_the_storefront(shops):
     )
     body = done.get_data(as_text=True)
     assert done.status_code == 200 and "Welcome, Ann" in body
-    url = re.search(r'data-navigate="([^"]+)"', body).group(1).replace("&amp;", "&")
-    assert url.startswith("http://acme.localhost/account/handoff?token=")
-    top = shops["acme"].application.test_client()  # the top window: no cookie of the frame's
-    landed = top.get(url.removeprefix("http://acme.localhost"), headers={"Host": "acme.localhost"})
+    url = re.search(r'data-handoff="([^"]+)"', body).group(1)
+    assert url == "http://acme.localhost/account/handoff/arrive"
+    token = re.search(r'data-token="([^"]+)"', body).group(1)
+    # The top window: no cookie of the frame's. embed.js posts the token from the partner's page.
+    top = shops["acme"].application.test_client()
+    arrived = top.post("/account/handoff/arrive", data={"token": token},
+                       headers={"Host": "acme.localhost", "Origin": PARTNER_SITE})
+    landed = top.get(arrived.headers["Location"], headers={"Host": "acme.localhost"})
     assert landed.headers["Location"] == "/account/"
     panel = top.get("/account/", headers={"Host": "acme.localhost"})
     assert "Hello, Ann" in panel.get_data(as_text=True)
@@ -154,7 +158,7 @@ def test_register_frame_creates_the_account_or_says_what_is_wrong(shops):
     assert bad.status_code == 400 and "at least 10" in bad.text
     ok = shops["acme"].post("/frames/user-register", data={
         "name": "Bo", "email": "bo@example.com", "password": PASSWORD, "frame_token": token})
-    assert ok.status_code == 200 and "data-navigate" in ok.text
+    assert ok.status_code == 200 and "data-handoff" in ok.text
 
 
 def test_order_frame_hands_a_signed_cart_to_the_storefront(shops):

@@ -36,12 +36,18 @@ def parent_origin(site: Site) -> str:
     origin = request.values.get("parent_origin", "").strip().rstrip("/").lower()
     if not origin:
         return ""
-    if origin not in site.frame_origins:
+    if not may_embed(site, origin):
         raise FrameRefused(_(
             "%(origin)s is not allowed to show this frame. The site's owner can allow it "
             "in the panel (Branding → Frame origins).", origin=origin[:100]
         ))
     return origin
+
+
+def may_embed(site: Site, origin: str) -> bool:
+    """Whether a page at `origin` (as a browser writes it: scheme://host[:port]) may embed the
+    partner's frames."""
+    return origin.strip().rstrip("/").lower() in site.frame_origins
 
 
 def allow_framing(site: Site) -> None:

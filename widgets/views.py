@@ -189,13 +189,15 @@ def user_register():
 
 def _hand_off(subscriber) -> tuple[str, int]:
     """Logged in: a single-use token takes the subscriber to the storefront's top window, where it
-    becomes a first-party session. A first-party frame (embedded from the partner's own site) also
-    gets the session right away."""
+    becomes a first-party session (storefront/account/handoff.py says how, and why embed.js posts
+    it rather than following a link). A first-party frame (embedded from the partner's own site)
+    also gets the session right away."""
     site = current_site()
     token = subscribers.issue_token(subscriber, "handoff")
     login_user(subscriber)
-    url = partner_url(site, url_for("account.handoff", token=token, next="/account/"))
-    return _render("frames/login_done.html", subscriber=subscriber, handoff_url=url)
+    return _render("frames/login_done.html", subscriber=subscriber, token=token,
+                   arrive_url=partner_url(site, url_for("account.handoff_arrive")),
+                   handoff_url=partner_url(site, url_for("account.handoff", token=token)))
 
 
 # -- embed.js --------------------------------------------------------------------------------------

@@ -29,3 +29,10 @@ class NewPasswordForm(FlaskForm):
         "New password (at least 10 characters)",
         validators=[DataRequired("Choose a password."), Length(max=200)],
     )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired("Enter your current password."),
+                                        Length(max=200)]
+    )

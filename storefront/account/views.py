@@ -4,18 +4,30 @@ service, render in the partner's theme (the request commits: storefront.transact
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, request, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 
 from storefront import limits, transaction
-from storefront.account.forms import LoginForm, NewPasswordForm, RegisterForm, ResetRequestForm
-from storefront.auth import subscriber_required
+from storefront.account.forms import (
+    ChangePasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    RegisterForm,
+    ResetRequestForm,
+)
+from storefront.auth import log_out, subscriber_required
+from storefront.i18n import gettext as _
+from storefront.models import Subscriber
 from storefront.security import local_path
 from storefront.services import subscribers
 from storefront.site.content import panel_ads, theme_context
 from storefront.themes import render_theme
 
 bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _me() -> Subscriber:
+    return current_user._get_current_object()
 
 
 def _render(template: str, status: int = 200, **context):
@@ -60,8 +72,32 @@ def register():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    log_out()
     return redirect("/")
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@subscriber_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        changed = transaction.submit(form, lambda: subscribers.change_password(
+            g.site, _me(), form.current_password.data, form.password.data))
+        if not transaction.refused(changed):
+            login_user(_me())  # this browser stays logged in with the new stamp
+            flash(_("Your new password is set. Every other session of your account has ended."))
+            return redirect(url_for("account.home"))
+    return _render("account/password.html", 400 if form.errors else 200, form=form)
+
+
+@bp.route("/sessions", methods=["POST"])
+@subscriber_required
+def end_other_sessions():
+    if FlaskForm().validate_on_submit():
+        subscribers.end_sessions(g.site, _me())
+        login_user(_me())
+        flash(_("You are logged out everywhere else: only this browser is still logged in."))
+    return redirect(url_for("account.home"))
 
 
 @bp.route("/verify/<token>")
@@ -102,20 +138,7 @@ def reset(token: str):
         if subscriber is None:
             return _render("account/reset_invalid.html", 404)
         if not transaction.refused(subscriber):
-            login_user(subscriber)
+            login_user(subscriber)  # with the new stamp: every session opened before has ended
             flash("Your new password is set.")
             return redirect(url_for("account.home"))
     return _render("account/reset_password.html", 400 if form.errors else 200, form=form)
-
-
-@bp.route("/handoff")
-def handoff():
-    """Where a login made inside a frame lands in the top window: the single-use token becomes a
-    first-party session on this storefront, which needs no third-party cookie."""
-    subscriber = subscribers.consume_token(g.site, "handoff",
-                                           request.args.get("token", ""))
-    if subscriber is None:
-        flash("That sign-in link has expired. Please log in again.")
-        return redirect(url_for("account.login"))
-    login_user(subscriber)
-    return redirect(local_path(request.args.get("next"), "/account"))

@@ -4,7 +4,13 @@ e-mail outbox.
 `blueprint.py` is the URL map's home; each module below adds the routes of one area.
 """
 
-from storefront.admin import applications, partners, tlds, views  # noqa: F401  (they register routes)
+from storefront.admin import (  # noqa: F401  (they register routes)
+    applications,
+    partners,
+    team,
+    tlds,
+    views,
+)
 from storefront.admin.blueprint import bp
 
 __all__ = ["bp"]

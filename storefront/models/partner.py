@@ -100,7 +100,8 @@ class User(UserMixin, Model):
     )
 
     def get_id(self) -> str:
-        return f"staff:{self.id}"
+        # The stamp travels in the session: auth.load_user refuses a session with an old one.
+        return f"staff:{self.id}:{self.session_stamp}"
 
     @property
     def is_active(self) -> bool:

@@ -29,8 +29,9 @@ class Subscriber(UserMixin, PartnerOwned, Model):
     session_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp)
 
     def get_id(self) -> str:
-        # The partner is part of the id: the loader refuses it on any other partner's host.
-        return f"subscriber:{self.partner_id}:{self.id}"
+        # The partner is part of the id: the loader refuses it on any other partner's host; so is
+        # the stamp: the loader refuses a session opened before the stamp last changed.
+        return f"subscriber:{self.partner_id}:{self.id}:{self.session_stamp}"
 
     @property
     def is_active(self) -> bool:

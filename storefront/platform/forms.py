@@ -48,5 +48,23 @@ class LoginForm(FlaskForm):
 class SetPasswordForm(FlaskForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=120)])
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(min=MIN_PASSWORD, max=200)]
+        f"Password (at least {MIN_PASSWORD} characters)",
+        validators=[DataRequired(), Length(max=200)],
+    )
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        f"New password (at least {MIN_PASSWORD} characters)",
+        validators=[DataRequired(), Length(max=200)],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=200)]
     )

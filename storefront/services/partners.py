@@ -1,22 +1,26 @@
-"""Creating, finding, suspending and reactivating partners, and inviting their team."""
+"""Creating, finding, suspending and reactivating partners, and inviting their team.
+
+An invitation never changes an existing account: whoever holds the link of an invitation to an
+e-mail that already has an account must log in as that account to accept it (`join`); only a
+brand-new team member chooses a name and password through the link (`accept_invitation`).
+"""
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 from datetime import timedelta
-from typing import cast
 
 from flask import current_app
 from sqlalchemy import CursorResult, Select, func, or_, select, update
 
 from cms_pages.defaults import install_default_pages
+from storefront.auth import end_sessions, set_password
 from storefront.db import db, utcnow
 from storefront.models import ROLES, Invitation, Membership, Partner, User
+from storefront.services import tokens
 from storefront.services.errors import InvalidInput
 from storefront.services.outbox import queue_email
-from storefront.services.users import normalise_email
+from storefront.services.users import check_new_password, find_user, normalise_email
 from storefront.tenancy import platform_url
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -111,24 +115,29 @@ def invite(partner: Partner, email: str, role: str) -> str:
     if role not in ROLES:
         raise InvalidInput("Unknown role.", "role")
     email = normalise_email(email)
-    token = secrets.token_urlsafe(32)
+    token = tokens.new_secret()
     db.session.add(
         Invitation(
             partner_id=partner.id,
             email=email,
             role=role,
-            token_hash=_digest(token),
+            token_hash=tokens.digest(token),
             expires_at=utcnow() + timedelta(days=INVITATION_DAYS),
         )
     )
     # Built from configuration, never from the request's Host.
     link = platform_url(f"/invite/{token}")
     platform = current_app.config["PLATFORM_NAME"]
+    if find_user(email) is None:
+        how = f"Choose your password here (valid {INVITATION_DAYS} days, once):"
+    else:
+        how = (f"You already have an account at {platform}: open this link and log in with it "
+               f"to accept (valid {INVITATION_DAYS} days, once):")
     queue_email(
         email,
         f"You are invited to run {partner.name} on {platform}",
         f"Hello,\n\nyou have been invited as {role} of {partner.name}'s storefront.\n"
-        f"Set your password here (valid {INVITATION_DAYS} days, once):\n\n{link}\n\n"
+        f"{how}\n\n{link}\n\n"
         f"Then log in at {platform_url('/login')} to manage the storefront.\n",
         partner_id=partner.id,
     )
@@ -136,14 +145,12 @@ def invite(partner: Partner, email: str, role: str) -> str:
     return link
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def find_invitation(token: str) -> Invitation | None:
     """The open invitation for this token: None when unknown, used or expired."""
+    if not token or len(token) > tokens.MAX_LENGTH:
+        return None
     invitation = db.session.scalar(
-        select(Invitation).where(Invitation.token_hash == _digest(token))
+        select(Invitation).where(Invitation.token_hash == tokens.digest(token))
     )
     if invitation is None or invitation.accepted_at or invitation.expires_at < utcnow():
         return None
@@ -164,14 +171,41 @@ def pending_invitations(partner: Partner) -> list[Invitation]:
     )
 
 
-def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
-    from storefront.auth import MIN_PASSWORD, hash_password
+def invitee(invitation: Invitation) -> User | None:
+    """The existing account the invitation is for, if its e-mail already has one."""
+    return find_user(invitation.email)
 
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput("Use a password of at least 10 characters.", "password")
-    # Claim the invitation in one conditional UPDATE so two concurrent submits cannot both use it.
+
+def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
+    """A brand-new team member: creates the account with this name and password. An e-mail that
+    already has an account is refused: that person logs in and `join`s instead."""
+    if invitee(invitation) is not None:
+        raise InvalidInput("This e-mail already has an account: log in with it to accept.")
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise InvalidInput("Tell us your name (at most 120 characters).", "name")
+    check_new_password(password)
+    _claim(invitation)
+    user = User(email=invitation.email, name=name)
+    set_password(user, password)
+    db.session.add(user)
+    db.session.flush()
+    _add_membership(invitation, user)
+    return user
+
+
+def join(invitation: Invitation, user: User) -> Membership:
+    """The logged-in `user` accepts an invitation addressed to their own e-mail."""
+    if user.email.strip().lower() != invitation.email:
+        raise InvalidInput(f"This invitation is for {invitation.email}, not for {user.email}.")
+    _claim(invitation)
+    return _add_membership(invitation, user)
+
+
+def _claim(invitation: Invitation) -> None:
+    """Use the invitation up in one conditional UPDATE, so two concurrent submits cannot both."""
     now = utcnow()
-    claimed = cast(CursorResult, db.session.execute(  # an UPDATE's result counts its rows
+    claimed = db.session.execute(
         update(Invitation)
         .where(
             Invitation.id == invitation.id,
@@ -180,26 +214,24 @@ def accept_invitation(invitation: Invitation, name: str, password: str) -> User:
         )
         .values(accepted_at=now)
         .execution_options(synchronize_session="fetch")
-    ))
-    if claimed.rowcount != 1:
+    )
+    if not isinstance(claimed, CursorResult) or claimed.rowcount != 1:
         raise InvalidInput("This invitation has already been used or has expired.")
-    user = db.session.scalar(select(User).where(func.lower(User.email) == invitation.email))
-    if user is None:
-        user = User(email=invitation.email, name=name.strip())
-        db.session.add(user)
-    user.password_hash = hash_password(password)
-    db.session.flush()
+
+
+def _add_membership(invitation: Invitation, user: User) -> Membership:
     membership = db.session.scalar(
         select(Membership).where(
             Membership.partner_id == invitation.partner_id, Membership.user_id == user.id
         )
     )
     if membership is None:
-        db.session.add(
-            Membership(partner_id=invitation.partner_id, user_id=user.id, role=invitation.role)
+        membership = Membership(
+            partner_id=invitation.partner_id, user_id=user.id, role=invitation.role
         )
+        db.session.add(membership)
     db.session.flush()
-    return user
+    return membership
 
 
 def team(partner: Partner) -> list[tuple[User, str]]:
@@ -220,6 +252,19 @@ def add_member(partner: Partner, user: User, role: str) -> Membership:
     db.session.add(membership)
     db.session.flush()
     return membership
+
+
+def remove_member(partner: Partner, user: User) -> None:
+    """Take `user` off the partner's team. Their sessions end too (they log in again for the
+    partners they still work for), so none opened before keeps any trace of the old role."""
+    membership = db.session.scalar(
+        select(Membership).where(Membership.partner_id == partner.id, Membership.user_id == user.id)
+    )
+    if membership is None:
+        raise InvalidInput(f"{user.email} is not on {partner.name}'s team.")
+    db.session.delete(membership)
+    end_sessions(user)
+    db.session.flush()
 
 
 def set_status(partner: Partner, status: str) -> None:

@@ -3,36 +3,35 @@ the single-use tokens behind those links and behind a login that starts inside a
 
 Every function takes the partner first. Links in e-mails are built from the partner's canonical
 host (`tenancy.partner_url`), never from the request, so a forged Host cannot poison them.
+
+A new password (changed or reset) ends every other session of the account and voids every
+outstanding reset link and hand-off; so does a new reset link for the older ones.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from datetime import timedelta
-from typing import cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 
-from storefront.auth import MIN_PASSWORD, check_password, hash_password
+from storefront import auth
+from storefront.auth import check_password, hash_password
 from storefront.db import db, utcnow
 from storefront.i18n import gettext as _
-from storefront.i18n import ngettext
 from storefront.models import Subscriber, SubscriberToken
+from storefront.services import tokens
 from storefront.services.errors import InvalidInput
 from storefront.services.outbox import queue_email
-from storefront.services.users import normalise_email
+from storefront.services.users import check_new_password, normalise_email
 from storefront.tenancy import Tenant, partner_url
 
-MAX_PASSWORD = 200
 TOKEN_LIFETIME = {
     "verify": timedelta(days=3),
     "reset": timedelta(hours=1),
-    # Long enough for the top window to load the storefront, short enough to be useless if leaked.
-    "handoff": timedelta(seconds=60),
+    # Long enough to read the hand-off page and click when it asks, short enough to be useless
+    # if leaked.
+    "handoff": timedelta(minutes=5),
 }
-# Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
-_DUMMY_HASH = hash_password(secrets.token_hex(16))
 
 
 def register(partner: Tenant, email: str, password: str, name: str) -> Subscriber:
@@ -57,21 +56,6 @@ def register(partner: Tenant, email: str, password: str, name: str) -> Subscribe
     return subscriber
 
 
-def check_new_password(password: str) -> None:
-    if len(password or "") < MIN_PASSWORD:
-        raise InvalidInput(
-            ngettext("Choose a password of at least %(num)d character.",
-                     "Choose a password of at least %(num)d characters.", MIN_PASSWORD),
-            "password",
-        )
-    if len(password) > MAX_PASSWORD:
-        raise InvalidInput(
-            ngettext("A password is at most %(num)d character long.",
-                     "A password is at most %(num)d characters long.", MAX_PASSWORD),
-            "password",
-        )
-
-
 def find(partner: Tenant, email: str) -> Subscriber | None:
     return db.session.scalar(
         select(Subscriber).where(
@@ -81,12 +65,13 @@ def find(partner: Tenant, email: str) -> Subscriber | None:
 
 
 def authenticate(partner: Tenant, email: str, password: str) -> Subscriber | None:
-    """The partner's active subscriber with this e-mail and password, else None."""
+    """The partner's active subscriber with this e-mail and password, else None. The password is
+    checked even for an unknown e-mail, so both failures take the same time."""
     subscriber = find(partner, email or "")
-    if subscriber is None:
-        check_password(_DUMMY_HASH, password or "")
+    password_hash = subscriber.password_hash if subscriber else None
+    if not check_password(password_hash, password or "") or subscriber is None:
         return None
-    if not check_password(subscriber.password_hash, password or "") or not subscriber.active:
+    if not subscriber.active:
         return None
     subscriber.last_login_at = utcnow()
     return subscriber
@@ -96,13 +81,13 @@ def authenticate(partner: Tenant, email: str, password: str) -> Subscriber | Non
 
 
 def issue_token(subscriber: Subscriber, purpose: str) -> str:
-    raw = secrets.token_urlsafe(32)
+    raw = tokens.new_secret()
     db.session.add(
         SubscriberToken(
             partner_id=subscriber.partner_id,
             subscriber_id=subscriber.id,
             purpose=purpose,
-            token_hash=_digest(raw),
+            token_hash=tokens.digest(raw),
             expires_at=utcnow() + TOKEN_LIFETIME[purpose],
         )
     )
@@ -121,27 +106,19 @@ def consume_token(partner: Tenant, purpose: str, raw: str) -> Subscriber | None:
     expired or already used. Two concurrent uses cannot both succeed: the UPDATE marks it used
     only while it is unused."""
     token = _live_token(partner, purpose, raw)
-    if token is None:
-        return None
-    claimed = cast(CursorResult, db.session.execute(  # an UPDATE's result counts its rows
-        update(SubscriberToken)
-        .where(SubscriberToken.id == token.id, SubscriberToken.used_at.is_(None))
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ))
-    if claimed.rowcount != 1:
+    if token is None or not tokens.claim(SubscriberToken, token.id):
         return None
     return token.subscriber
 
 
 def _live_token(partner: Tenant, purpose: str, raw: str) -> SubscriberToken | None:
-    if not raw or len(raw) > 100:
+    if not raw or len(raw) > tokens.MAX_LENGTH:
         return None
     token = db.session.scalar(
         select(SubscriberToken).where(
             SubscriberToken.partner_id == partner.id,
             SubscriberToken.purpose == purpose,
-            SubscriberToken.token_hash == _digest(raw),
+            SubscriberToken.token_hash == tokens.digest(raw),
         )
     )
     if token is None or token.used_at is not None or token.expires_at < utcnow():
@@ -151,8 +128,19 @@ def _live_token(partner: Tenant, purpose: str, raw: str) -> SubscriberToken | No
     return token
 
 
-def _digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
+def _void_tokens(partner: Tenant, subscriber: Subscriber, *purposes: str) -> None:
+    """Every outstanding token of these purposes stops working."""
+    db.session.execute(
+        update(SubscriberToken)
+        .where(
+            SubscriberToken.partner_id == partner.id,
+            SubscriberToken.subscriber_id == subscriber.id,
+            SubscriberToken.purpose.in_(purposes),
+            SubscriberToken.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 # -- e-mail verification and password reset ------------------------------------------------------
@@ -188,6 +176,7 @@ def request_password_reset(partner: Tenant, email: str) -> None:
     subscriber = find(partner, email)
     if subscriber is None or not subscriber.active:
         return
+    _void_tokens(partner, subscriber, "reset")
     link = partner_url(partner, f"/account/reset/{issue_token(subscriber, 'reset')}")
     queue_email(
         subscriber.email,
@@ -207,8 +196,33 @@ def reset_password(partner: Tenant, raw: str, new_password: str) -> Subscriber |
     subscriber = consume_token(partner, "reset", raw)
     if subscriber is None:
         return None
-    subscriber.password_hash = hash_password(new_password)
+    _new_password(partner, subscriber, new_password)
     # Whoever got the reset link had the mailbox: the address is proven too.
     subscriber.email_verified_at = subscriber.email_verified_at or utcnow()
     db.session.flush()
     return subscriber
+
+
+# -- the logged-in subscriber's own account ------------------------------------------------------
+
+
+def change_password(partner: Tenant, subscriber: Subscriber, current: str, new: str) -> None:
+    """A new password for a subscriber who knows the current one."""
+    if not check_password(subscriber.password_hash, current or ""):
+        raise InvalidInput(_("That is not your current password."), "current_password")
+    check_new_password(new)
+    _new_password(partner, subscriber, new)
+    db.session.flush()
+
+
+def end_sessions(partner: Tenant, subscriber: Subscriber) -> None:
+    """Log the subscriber out everywhere: every session opened before ends, and no hand-off
+    still on its way from a frame can open a new one."""
+    auth.end_sessions(subscriber)
+    _void_tokens(partner, subscriber, "handoff")
+    db.session.flush()
+
+
+def _new_password(partner: Tenant, subscriber: Subscriber, password: str) -> None:
+    auth.set_password(subscriber, password)
+    _void_tokens(partner, subscriber, "reset", "handoff")

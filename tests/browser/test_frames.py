@@ -229,6 +229,11 @@ def test_a_login_in_a_plain_iframe_continues_with_a_click(shop, page: Page, ann)
     assert page.url == shop.url("partner", "/")
 
     login.get_by_role("link", name="Continue to your account").click()
+    # A link alone logs no one in (anyone could send one): the top window shows whose account it
+    # is and asks for a click.
+    expect(page.get_by_role("heading", name="Continue as Ann Acme?")).to_be_visible()
+    expect(page.get_by_text("ann@example.com")).to_be_visible()
+    page.get_by_role("button", name="Continue as Ann Acme").click()
     expect(page).to_have_url(shop.url("acme", "/account/"))
     expect(page.get_by_role("heading", name="Hello, Ann Acme")).to_be_visible()
 
@@ -263,7 +268,8 @@ def test_messages_from_other_windows_are_ignored_on_both_sides(shop, page: Page)
     frame = content_frame(page, "/frames/domain-search")
 
     resize = "{type: 'storefront:resize', height: 5000}"
-    away = f"{{type: 'storefront:navigate', url: '{shop.url('evil', '/stranger')}'}}"
+    away = (f"{{type: 'storefront:handoff', url: '{shop.url('evil', '/stranger')}',"
+            f" token: 'x'}}")
     # (a) The partner's page itself, a stranger's frame, and another frame of the storefront's
     # origin (not the one embed.js made) all try to resize the frame or move the top window.
     page.evaluate(f"window.postMessage({resize}, '*')")

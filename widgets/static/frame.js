@@ -32,8 +32,11 @@
   window.addEventListener("load", report);
   report();
 
-  var done = document.querySelector("[data-navigate]");
-  if (done) send({ type: "storefront:navigate", url: done.getAttribute("data-navigate") });
+  var done = document.querySelector("[data-handoff]");
+  if (done) {
+    send({ type: "storefront:handoff", url: done.getAttribute("data-handoff"),
+           token: done.getAttribute("data-token") });
+  }
 
   window.addEventListener("message", function (event) {
     if (event.source !== window.parent || event.origin !== parentOrigin) return;
