@@ -358,6 +358,8 @@ def _named_partners(where: Any, table: Any) -> set[int] | None:
 
 @event.listens_for(Session, "after_commit")
 def _forget_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a released savepoint: its changes are saved only when the transaction commits
     pending = session.info.pop(_PENDING, None)
     if pending is not None:
         caches, changes = pending
@@ -366,4 +368,6 @@ def _forget_committed(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_rolled_back(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint rolled back: the changes before it are still to be committed
     session.info.pop(_PENDING, None)

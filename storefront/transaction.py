@@ -28,7 +28,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, Response, current_app, request, session
+from flask import Flask, Response, current_app, request
+from flask import session as cookie
 from flask_wtf import FlaskForm
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
@@ -143,9 +144,9 @@ def _keep_cookie_as_it_came() -> None:
     as_it_came: Mapping[str, Any] = (
         current_app.session_interface.open_session(current_app, request) or {}
     )
-    session.clear()
-    session.update(as_it_came)
-    session.modified = False
+    cookie.clear()
+    cookie.update(as_it_came)
+    cookie.modified = False
 
 
 def init_app(app: Flask) -> None:

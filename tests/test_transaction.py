@@ -12,9 +12,10 @@ import pytest
 from flask import Flask, flash, get_flashed_messages, redirect
 from sqlalchemy import select, text
 
+from cms_pages.models import Page
 from storefront import transaction
 from storefront.db import db
-from storefront.models import Partner, User
+from storefront.models import Ad, Partner, User
 from storefront.models.catalog import TldGroup
 from storefront.services import catalog, partners
 
@@ -114,6 +115,26 @@ def test_work_in_a_savepoint_waits_for_the_commit_and_goes_with_a_rolled_back_sa
     client.post("/probe/savepoints/200")
     assert seen_at_release == [[], []] and ran == ["kept"]
     assert stored_slugs() == {"acme"}
+
+
+def test_a_savepoint_that_rolls_back_keeps_the_cache_clearing_of_the_change_before_it(
+    two_partners, host_client
+):
+    visitor = host_client("acme.localhost")
+    assert "Renamed home" not in visitor.get("/").get_data(as_text=True)  # now cached
+    acme = two_partners["acme"]
+    home = db.session.scalar(select(Page).where(Page.partner_id == acme.id, Page.slug == ""))
+    home.seo_title = "Renamed home"
+    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(Ad(partner_id=acme.id, title="Never shown"))
+            db.session.flush()
+            raise ValueError("roll the savepoint back")
+    except ValueError:
+        pass
+    db.session.commit()
+    assert "<title>Renamed home</title>" in visitor.get("/").get_data(as_text=True)
 
 
 def test_failing_work_is_logged_and_the_rest_still_runs(app, client, ran, caplog):
