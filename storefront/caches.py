@@ -57,6 +57,7 @@ from storefront.models import (
     TldGroupItem,
     User,
 )
+from storefront.models.partner import raw_host
 
 SITE = "site"  # the partner itself and its domains: which host serves it, its name, look, contacts
 CONTENT = "content"  # its CMS pages and ads
@@ -251,8 +252,7 @@ def _note_row(session: Session, changes: Changes, obj: Any, kind: str, deleted: 
     if isinstance(obj, Partner):
         partner_ids = _values(obj, "id")
         # A changed slug is a new raw host, which may be cached as unknown.
-        platform = current_app.config["PLATFORM_DOMAIN"]
-        changes.hosts.update(f"{slug}.{platform}" for slug in _values(obj, "slug") or ())
+        changes.hosts.update(raw_host(slug) for slug in _values(obj, "slug") or ())
         changes.add(kind, partner_ids)
         if deleted:
             for other in ALL_KINDS:
@@ -324,8 +324,7 @@ def _touched_by(session: Session, table: Any, where: Any, changes: Changes) -> s
         partner, host = ("id", "slug") if table is Partner.__table__ else ("partner_id", "host")
         rows = session.connection().execute(
             select(table.c[partner], table.c[host]).where(*criteria)).all()
-        platform = current_app.config["PLATFORM_DOMAIN"]
-        changes.hosts.update(f"{name}.{platform}" if table is Partner.__table__ else name
+        changes.hosts.update(raw_host(name) if table is Partner.__table__ else name
                              for _, name in rows)
         return {partner_id for partner_id, _ in rows}
     named = _named_partners(where, table)
