@@ -39,7 +39,7 @@ from flask import Flask, current_app, g, request
 from limits import RateLimitItemPerSecond
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import Connection, Insert, case, delete
+from sqlalchemy import Connection, Executable, case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.exceptions import TooManyRequests
 
@@ -106,13 +106,13 @@ class DatabaseCounter:
         return wait
 
 
-def _count(connection: Connection, key: str, limit: Limit, now: int) -> Insert:
+def _count(connection: Connection, key: str, limit: Limit, now: int) -> Executable:
     """INSERT … ON CONFLICT DO UPDATE: a new window at 1, or one more in the current window."""
-    dialects = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
-    insert = dialects[connection.dialect.name](RateLimitCounter).values(
-        key=key, window_ends=now + limit.seconds, hits=1)
+    insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)
     expired = RateLimitCounter.window_ends <= now
-    return insert.on_conflict_do_update(
+    return insert(RateLimitCounter).values(
+        key=key, window_ends=now + limit.seconds, hits=1
+    ).on_conflict_do_update(
         index_elements=[RateLimitCounter.key],
         set_={
             "hits": case((expired, 1), else_=RateLimitCounter.hits + 1),
