@@ -124,18 +124,21 @@ def test_form_has_a_csrf_token_when_csrf_is_on(extra_app):
 SUBSCRIBER_PASSWORD = "a long password"
 
 
+class Visitor:
+    """A client of an app with rate limits on, as in production, posting from any address."""
+
+    def __init__(self, app) -> None:
+        self.client = app.test_client()
+
+    def __call__(self, path: str, data: dict, host: str = "localhost",
+                 address: str = "192.0.2.1"):
+        return self.client.post(path, data=data, headers={"Host": host},
+                                environ_base={"REMOTE_ADDR": address})
+
+
 @pytest.fixture
-def limited(app, extra_app):
-    """A client of an app with rate limits on, as in production; `post(path, data, host=…,
-    address=…)` sends from that client address."""
-    client = extra_app(RATELIMIT_ENABLED=True).test_client()
-
-    def post(path: str, data: dict, host: str = "localhost", address: str = "192.0.2.1"):
-        return client.post(path, data=data, headers={"Host": host},
-                           environ_base={"REMOTE_ADDR": address})
-
-    post.client = client
-    return post
+def limited(app, extra_app) -> Visitor:
+    return Visitor(extra_app(RATELIMIT_ENABLED=True))
 
 
 @pytest.fixture
