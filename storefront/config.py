@@ -29,6 +29,7 @@ ENV_VARS = (
     "HOST_CACHE_ENTRIES",
     "CONTENT_CACHE_ENTRIES",
     "PAGE_CACHE_ENTRIES",
+    "RATELIMIT_STORAGE_URI",
 )
 # Settings given as JSON in the environment, e.g.
 # REGISTRAR_BACKENDS='{"sandbox": {"kind": "sandbox"}, "epp": {"kind": "epp", "host": "…"}}'.
@@ -55,6 +56,8 @@ def defaults(instance_path: str) -> dict:
         "HOST_CACHE_ENTRIES": 20_000,
         "CONTENT_CACHE_ENTRIES": 40_000,
         "PAGE_CACHE_ENTRIES": 5_000,
+        # Where login and reset attempts are counted: empty = the database (storefront/limits.py).
+        "RATELIMIT_STORAGE_URI": "",
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         "UPLOAD_MAX_BYTES": 1024 * 1024,
         "UPLOAD_MAX_PIXELS": 4000,

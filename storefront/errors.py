@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request
-from werkzeug.exceptions import HTTPException
+import math
 
+from flask import Flask, g, render_template, request
+from werkzeug.exceptions import HTTPException, TooManyRequests
+
+from storefront.i18n import ngettext
 from storefront.themes import render_theme
 
 MESSAGES = {
@@ -18,19 +21,39 @@ MESSAGES = {
 }
 
 
+def too_many_attempts(error: TooManyRequests) -> str:
+    """What a 429 says: how long to wait (storefront.limits gives the seconds), in the page's
+    language."""
+    seconds = error.retry_after
+    if not isinstance(seconds, int):
+        return MESSAGES[429]
+    return ngettext("Too many attempts. Please try again in %(num)d minute.",
+                    "Too many attempts. Please try again in %(num)d minutes.",
+                    max(1, math.ceil(seconds / 60)))
+
+
+def retry_after(error: HTTPException) -> dict[str, str]:
+    seconds = getattr(error, "retry_after", None)
+    return {"Retry-After": str(seconds)} if isinstance(seconds, int) else {}
+
+
 def _handle(error: HTTPException):
     code = error.code or 500
-    message = MESSAGES.get(code, error.description or "Error")
+    if isinstance(error, TooManyRequests):
+        message = too_many_attempts(error)
+    else:
+        message = MESSAGES.get(code, error.description or "Error")
+    headers = retry_after(error)
     if request.path.startswith("/api/"):
         return (
             {"type": "about:blank", "title": error.name, "status": code, "detail": message},
             code,
-            {"Content-Type": "application/problem+json"},
+            {"Content-Type": "application/problem+json", **headers},
         )
     site = g.get("site")
     if site is not None and not g.get("neutral"):
-        return render_theme(site, "error.html", code=code, message=message), code
-    return render_template("neutral_error.html", code=code, message=message), code
+        return render_theme(site, "error.html", code=code, message=message), code, headers
+    return render_template("neutral_error.html", code=code, message=message), code, headers
 
 
 def init_app(app: Flask) -> None:

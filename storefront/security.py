@@ -71,24 +71,42 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 class TrustedProxies:
-    """Honour X-Forwarded-Host/-Proto/-For only when the peer is one of TRUSTED_PROXIES."""
+    """Honour X-Forwarded-Host/-Proto/-For only when the peer is one of TRUSTED_PROXIES, and then
+    only what a trusted proxy wrote: anything a client sends in these headers comes first in the
+    list, and each proxy appends (or replaces) after it.
+
+    - The client address is the right-most X-Forwarded-For entry that is not itself a trusted
+      proxy: the peer the outermost trusted proxy saw. Entries left of it are the client's own.
+    - The host and scheme are the right-most values: the ones the nearest proxy set.
+    """
 
     def __init__(self, wsgi_app, networks: list) -> None:
         self.wsgi_app = wsgi_app
         self.networks = networks
 
     def __call__(self, environ, start_response):
-        for name in ("HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_FOR"):
-            value = environ.pop(name, None)
-            if value and self._trusted(environ.get("REMOTE_ADDR", "")):
-                value = value.split(",")[0].strip()
-                if name == "HTTP_X_FORWARDED_HOST":
-                    environ["HTTP_HOST"] = value
-                elif name == "HTTP_X_FORWARDED_PROTO" and value in ("http", "https"):
-                    environ["wsgi.url_scheme"] = value
-                elif name == "HTTP_X_FORWARDED_FOR":
-                    environ["REMOTE_ADDR"] = value
+        trusted = self._trusted(environ.get("REMOTE_ADDR", ""))
+        forwarded = {name: environ.pop(name, "") for name in
+                     ("HTTP_X_FORWARDED_HOST", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_FOR")}
+        if trusted:
+            host = _last(forwarded["HTTP_X_FORWARDED_HOST"])
+            if host:
+                environ["HTTP_HOST"] = host
+            if _last(forwarded["HTTP_X_FORWARDED_PROTO"]) in ("http", "https"):
+                environ["wsgi.url_scheme"] = _last(forwarded["HTTP_X_FORWARDED_PROTO"])
+            client = self._client(forwarded["HTTP_X_FORWARDED_FOR"])
+            if client:
+                environ["REMOTE_ADDR"] = client
         return self.wsgi_app(environ, start_response)
+
+    def _client(self, chain: str) -> str | None:
+        """The right-most untrusted address of X-Forwarded-For (None if it is not an address);
+        the left-most when every hop is a trusted proxy."""
+        hops = [hop.strip() for hop in chain.split(",") if hop.strip()]
+        for hop in reversed(hops):
+            if not self._trusted(hop):
+                return hop if _is_address(hop) else None
+        return hops[0] if hops else None
 
     def _trusted(self, addr: str) -> bool:
         try:
@@ -96,6 +114,18 @@ class TrustedProxies:
         except ValueError:
             return False
         return any(ip in net for net in self.networks)
+
+
+def _last(values: str) -> str:
+    return values.rsplit(",", 1)[-1].strip()
+
+
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
 
 
 def init_app(app: Flask) -> None:

@@ -1,5 +1,7 @@
-"""The public reseller application form on the platform home page, and the rate limits on it
-and on the staff login."""
+"""The public reseller application form on the platform home page, and the rate limits on the
+forms people could hammer: the application, the staff and subscriber logins (storefront and
+frame), sign-ups, password resets and new verification mails, per client address and per
+account, counted as in production (RATELIMIT_ENABLED, the database)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from storefront.db import db
-from storefront.models import ResellerApplication
+from storefront.models import OutboxMessage, ResellerApplication
+from storefront.services import subscribers
+from tests.conftest import PASSWORD
 
 GOOD = {
     "company_name": "Initech Web",
@@ -117,45 +121,174 @@ def test_form_has_a_csrf_token_when_csrf_is_on(extra_app):
 
 # --- rate limits ------------------------------------------------------------------------------
 
+SUBSCRIBER_PASSWORD = "a long password"
+
+
+class Visitor:
+    """A client of an app with rate limits on, as in production, posting from any address."""
+
+    def __init__(self, app) -> None:
+        self.client = app.test_client()
+
+    def __call__(self, path: str, data: dict, host: str = "localhost",
+                 address: str = "192.0.2.1"):
+        return self.client.post(path, data=data, headers={"Host": host},
+                                environ_base={"REMOTE_ADDR": address})
+
 
 @pytest.fixture
-def limited_client(extra_app):
-    """A client of an app with rate limits on, as in production."""
-    app = extra_app(RATELIMIT_ENABLED=True)
-    return app.test_client()
+def limited(app, extra_app) -> Visitor:
+    return Visitor(extra_app(RATELIMIT_ENABLED=True))
 
 
-def test_limits_are_off_in_tests_by_default(client):
-    for _ in range(12):
-        assert client.post("/", data={**GOOD, "email": "bad"}).status_code == 400
-        wrong = {"email": "x@y.example", "password": "no"}
-        assert client.post("/login", data=wrong).status_code == 400
+@pytest.fixture
+def members(two_partners):
+    """ann@example.com at Acme and at Globex (two accounts), bob@example.com at Acme."""
+    for partner, email in ((two_partners["acme"], "ann@example.com"),
+                           (two_partners["globex"], "ann@example.com"),
+                           (two_partners["acme"], "bob@example.com")):
+        subscribers.register(partner, email, SUBSCRIBER_PASSWORD, email.split("@")[0].title())
+    db.session.commit()
+    return two_partners
 
 
-def test_application_form_allows_ten_posts_a_minute_per_ip(limited_client):
-    host = {"Host": "localhost"}
+def mails_to(email: str, partner) -> int:
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.to_email == email, OutboxMessage.partner_id == partner.id))
+
+
+def address(n: int) -> str:
+    return f"198.51.100.{n}"
+
+
+def test_application_form_allows_ten_posts_a_minute_per_address(limited):
     bad = {**GOOD, "email": "bad"}
     for _ in range(10):
-        assert limited_client.post("/", data=bad, headers=host).status_code == 400
-    refused = limited_client.post("/", data=GOOD, headers=host)
+        assert limited("/", bad).status_code == 400
+    refused = limited("/", GOOD)
     assert refused.status_code == 429
-    assert "Too many requests" in refused.get_data(as_text=True)
-    # Reading the page is not limited, and another client is not affected.
-    assert limited_client.get("/", headers=host).status_code == 200
-    other = limited_client.post(
-        "/", data=GOOD, headers=host, environ_base={"REMOTE_ADDR": "192.0.2.7"}
-    )
-    assert other.status_code == 200
+    assert "Too many attempts. Please try again in 1 minute." in refused.text
+    assert 0 < int(refused.headers["Retry-After"]) <= 60
+    assert stored() == 0
+    # Reading the page is not limited, and another address is not affected.
+    assert limited.client.get("/", headers={"Host": "localhost"}).status_code == 200
+    assert limited("/", GOOD, address="192.0.2.7").status_code == 200
 
 
-def test_login_allows_ten_posts_a_minute_per_ip(limited_client, make_user):
-    from tests.conftest import PASSWORD
-
+def test_staff_login_allows_ten_posts_a_minute_per_address(limited, make_user):
     user = make_user("staff@example.com")
-    host = {"Host": "localhost"}
-    for _ in range(10):
-        wrong = {"email": user.email, "password": "wrong password"}
-        assert limited_client.post("/login", data=wrong, headers=host).status_code == 400
+    for n in range(10):
+        wrong = {"email": f"guess{n}@example.com", "password": "wrong password"}
+        assert limited("/login", wrong).status_code == 400
     right = {"email": user.email, "password": PASSWORD}
-    assert limited_client.post("/login", data=right, headers=host).status_code == 429
-    assert limited_client.get("/login", headers=host).status_code == 200
+    assert limited("/login", right).status_code == 429
+    assert limited.client.get("/login", headers={"Host": "localhost"}).status_code == 200
+    assert limited("/login", right, address="192.0.2.7").status_code == 302
+
+
+def test_staff_login_allows_ten_guesses_per_account_whatever_the_address(limited, make_user):
+    user = make_user("staff@example.com")
+    other = make_user("other@example.com")
+    for n in range(10):
+        wrong = {"email": "Staff@Example.com ", "password": "wrong password"}
+        assert limited("/login", wrong, address=address(n)).status_code == 400
+    refused = limited("/login", {"email": user.email, "password": PASSWORD}, address=address(99))
+    assert refused.status_code == 429
+    assert "Please try again in 15 minutes." in refused.text
+    right = {"email": other.email, "password": PASSWORD}
+    assert limited("/login", right, address=address(98)).status_code == 302
+
+
+def test_subscriber_login_allows_ten_posts_a_minute_per_address(limited, members):
+    for n in range(10):
+        wrong = {"email": f"guess{n}@example.com", "password": "wrong password"}
+        assert limited("/account/login", wrong, host="acme.localhost").status_code == 400
+    right = {"email": "ann@example.com", "password": SUBSCRIBER_PASSWORD}
+    assert limited("/account/login", right, host="acme.localhost").status_code == 429
+    assert limited("/account/login", right, host="acme.localhost",
+                   address="192.0.2.7").status_code == 302
+
+
+def test_subscriber_login_allows_ten_guesses_per_account_at_each_partner(limited, members):
+    wrong = {"email": "ann@example.com", "password": "wrong password"}
+    for n in range(10):
+        assert limited("/account/login", wrong, host="acme.localhost",
+                       address=address(n)).status_code == 400
+    ann = {"email": "ann@example.com", "password": SUBSCRIBER_PASSWORD}
+    refused = limited("/account/login", ann, host="acme.localhost", address=address(99))
+    assert refused.status_code == 429 and "Please try again in 15 minutes." in refused.text
+    # Ann's account at Globex is another account; so is Bob's at Acme.
+    assert limited("/account/login", ann, host="globex.localhost",
+                   address=address(98)).status_code == 302
+    bob = {"email": "bob@example.com", "password": SUBSCRIBER_PASSWORD}
+    assert limited("/account/login", bob, host="acme.localhost",
+                   address=address(97)).status_code == 302
+
+
+def test_the_login_frame_counts_with_the_storefront_login_and_refuses_in_polish(limited,
+                                                                               members):
+    wrong = {"email": "ann@example.com", "password": "wrong password"}
+    for n in range(10):
+        assert limited("/account/login", wrong, host="acme.localhost",
+                       address=address(n)).status_code == 400
+    refused = limited("/frames/user-login?locale=pl", wrong, host="acme.localhost",
+                      address=address(99))
+    assert refused.status_code == 429
+    assert '<html lang="pl">' in refused.text
+    assert "Zbyt wiele prób. Spróbuj ponownie za 15 minut." in refused.text
+    assert refused.headers["Retry-After"]
+
+
+def test_sign_up_allows_ten_posts_a_minute_per_address(limited, members):
+    for n in range(10):
+        short = {"name": "Eve", "email": f"eve{n}@example.com", "password": "short"}
+        assert limited("/account/register", short, host="acme.localhost").status_code == 400
+    good = {"name": "Carol", "email": "carol@example.com", "password": SUBSCRIBER_PASSWORD}
+    assert limited("/account/register", good, host="acme.localhost").status_code == 429
+    assert subscribers.find(members["acme"], "carol@example.com") is None
+    assert limited("/account/register", good, host="acme.localhost",
+                   address="192.0.2.7").status_code == 302
+
+
+def test_password_reset_allows_five_posts_a_minute_per_address(limited, members):
+    for n in range(5):
+        data = {"email": f"nobody{n}@example.com"}
+        assert limited("/account/reset", data, host="acme.localhost").status_code == 200
+    ann = {"email": "ann@example.com"}
+    assert limited("/account/reset", ann, host="acme.localhost").status_code == 429
+    assert mails_to("ann@example.com", members["acme"]) == 1  # the sign-up's verification only
+    assert limited("/account/reset", ann, host="acme.localhost",
+                   address="192.0.2.7").status_code == 200
+    assert mails_to("ann@example.com", members["acme"]) == 2
+
+
+def test_password_reset_mails_one_account_five_times_an_hour_whatever_the_address(limited,
+                                                                                  members):
+    ann = {"email": "ann@example.com"}
+    for n in range(5):
+        assert limited("/account/reset", ann, host="acme.localhost",
+                       address=address(n)).status_code == 200
+    refused = limited("/account/reset", ann, host="acme.localhost", address=address(99))
+    assert refused.status_code == 429 and "Please try again in 60 minutes." in refused.text
+    assert mails_to("ann@example.com", members["acme"]) == 1 + 5
+    # Ann at Globex and Bob at Acme still get their links.
+    assert limited("/account/reset", ann, host="globex.localhost",
+                   address=address(98)).status_code == 200
+    assert limited("/account/reset", {"email": "bob@example.com"}, host="acme.localhost",
+                   address=address(97)).status_code == 200
+    assert mails_to("ann@example.com", members["globex"]) == 1 + 1
+    assert mails_to("bob@example.com", members["acme"]) == 1 + 1
+
+
+def test_a_new_verification_mail_has_its_own_limit(limited, members):
+    signed_up = {"email": "ann@example.com", "password": SUBSCRIBER_PASSWORD}
+    assert limited("/account/login", signed_up, host="acme.localhost").status_code == 302
+    # Five resets from this address spend the reset limit, not the verification one.
+    for n in range(5):
+        limited("/account/reset", {"email": f"nobody{n}@example.com"}, host="acme.localhost")
+    for _ in range(5):
+        assert limited("/account/verify/resend", {}, host="acme.localhost").status_code == 302
+    assert mails_to("ann@example.com", members["acme"]) == 1 + 5
+    refused = limited("/account/verify/resend", {}, host="acme.localhost", address=address(99))
+    assert refused.status_code == 429
+    assert mails_to("ann@example.com", members["acme"]) == 1 + 5

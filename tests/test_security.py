@@ -44,6 +44,57 @@ def test_forwarded_headers_count_only_from_trusted_proxies(two_partners, client)
     assert "Strict-Transport-Security" not in untrusted.headers
 
 
+@pytest.mark.parametrize("peer, forwarded_for, client", [
+    ("127.0.0.1", "203.0.113.5", "203.0.113.5"),
+    # Whatever the client wrote comes first; the proxy appended the address it saw.
+    ("127.0.0.1", "1.1.1.1, 203.0.113.5", "203.0.113.5"),
+    ("127.0.0.1", "1.1.1.1,203.0.113.5 , 10.0.0.2", "203.0.113.5"),  # 10/8 is a proxy too
+    ("127.0.0.1", "10.0.0.3, 10.0.0.2", "10.0.0.3"),  # from inside: the left-most
+    ("127.0.0.1", "1.1.1.1, not-an-address", "127.0.0.1"),
+    ("::1", "2001:db8::7", "2001:db8::7"),
+    ("203.0.113.9", "1.1.1.1", "203.0.113.9"),  # not a trusted proxy: ignored
+])
+def test_the_client_address_is_the_one_a_trusted_proxy_saw(peer, forwarded_for, client):
+    from storefront.config import parse_networks
+    from storefront.security import TrustedProxies
+
+    seen = {}
+
+    def app(environ, start_response):
+        seen.update(environ)
+        return []
+
+    proxies = TrustedProxies(app, parse_networks("127.0.0.1,::1,10.0.0.0/8"))
+    proxies({"REMOTE_ADDR": peer, "HTTP_HOST": "localhost", "wsgi.url_scheme": "http",
+             "HTTP_X_FORWARDED_FOR": forwarded_for,
+             "HTTP_X_FORWARDED_HOST": "evil.test, acme.localhost",
+             "HTTP_X_FORWARDED_PROTO": "http, https"}, None)
+    assert seen["REMOTE_ADDR"] == client
+    trusted = peer != "203.0.113.9"
+    assert seen["HTTP_HOST"] == ("acme.localhost" if trusted else "localhost")
+    assert seen["wsgi.url_scheme"] == ("https" if trusted else "http")
+    assert not any(name.startswith("HTTP_X_FORWARDED") for name in seen)
+
+
+def test_a_forged_forwarded_for_buys_no_more_login_attempts(two_partners, extra_app):
+    limited = extra_app(RATELIMIT_ENABLED=True).test_client()
+    for n in range(10):
+        wrong = {"email": f"guess{n}@example.com", "password": "wrong password"}
+        response = limited.post("/login", data=wrong, headers={
+            "Host": "localhost", "X-Forwarded-For": f"198.51.100.{n}, 203.0.113.5"},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"})
+        assert response.status_code == 400
+    right = {"email": two_partners["acme_owner"].email, "password": PASSWORD}
+    refused = limited.post("/login", data=right, headers={
+        "Host": "localhost", "X-Forwarded-For": "198.51.100.99, 203.0.113.5"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert refused.status_code == 429
+    other = limited.post("/login", data=right, headers={
+        "Host": "localhost", "X-Forwarded-For": "198.51.100.99, 203.0.113.6"},
+        environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    assert other.status_code == 302
+
+
 def test_staff_login_does_not_open_another_partners_panel(two_partners, client, login):
     login(client, two_partners["acme_owner"])
     assert client.get("/panel/acme/").status_code == 200

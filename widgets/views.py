@@ -18,8 +18,10 @@ from flask import (
     url_for,
 )
 from flask_login import login_user
+from werkzeug.exceptions import TooManyRequests
 
 from storefront import limits, transaction
+from storefront.errors import retry_after, too_many_attempts
 from storefront.i18n import frame_locale
 from storefront.i18n import gettext as _
 from storefront.services import cart, subscribers
@@ -59,6 +61,12 @@ def _frame_policy():
 @bp.errorhandler(FrameRefused)
 def _refusal(refused: FrameRefused):
     return _render("frames/refused.html", refused.status, message=refused.message)
+
+
+@bp.errorhandler(TooManyRequests)
+def _too_many_attempts(error: TooManyRequests):
+    page, status = _render("frames/refused.html", 429, message=too_many_attempts(error))
+    return page, status, retry_after(error)
 
 
 def kept(**extra: Any) -> dict[str, str]:
@@ -156,7 +164,7 @@ def user_login():
     error = None
     email = ""
     if request.method == "POST":
-        limits.hit("subscriber_login")
+        limits.hit("subscriber_login", account=request.form.get("email", ""))
         check_form(site, g.parent_origin)
         email = request.form.get("email", "")[:254]
         subscriber = subscribers.authenticate(site, email,

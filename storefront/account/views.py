@@ -43,7 +43,7 @@ def home():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
-        limits.hit("subscriber_login")
+        limits.hit("subscriber_login", account=request.form.get("email", ""))
     form = LoginForm()
     if form.validate_on_submit():
         subscriber = subscribers.authenticate(g.site, form.email.data,
@@ -110,7 +110,7 @@ def verify(token: str):
 @subscriber_required
 def resend_verification():
     if FlaskForm().validate_on_submit() and not current_user.is_verified:
-        limits.hit("password_reset")
+        limits.hit("verification_resend", account=current_user.email)
         subscribers.send_verification(g.site, current_user)
         flash(f"We sent a new confirmation link to {current_user.email}.")
     return redirect(url_for("account.home"))
@@ -119,7 +119,7 @@ def resend_verification():
 @bp.route("/reset", methods=["GET", "POST"])
 def reset_request():
     if request.method == "POST":
-        limits.hit("password_reset")
+        limits.hit("password_reset", account=request.form.get("email", ""))
     form = ResetRequestForm()
     if form.validate_on_submit():
         subscribers.request_password_reset(g.site, form.email.data)

@@ -28,7 +28,7 @@ def platform_home():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
-        limits.hit("login")
+        limits.hit("login", account=request.form.get("email", ""))
     form = LoginForm()
     if form.validate_on_submit():
         user = users.authenticate(form.email.data, form.password.data)
