@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from storefront.domain_names import DomainQueryError, parse_query
 from storefront.i18n import gettext as _
 from storefront.i18n import ngettext
+from storefront.numbers import refusal, whole_number
 from storefront.services.errors import InvalidInput
 from storefront.services.partner_catalogue import catalogue, to_unicode
 from storefront.tenancy import Tenant
@@ -76,9 +77,10 @@ def parse_years(value: int | str | None, low: int = 1, high: int = 10, domain: s
     if value is None or value == "":
         return low
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 2:
-        raise InvalidInput(_("“%(text)s” is not a number of years.", text=text[:20]), "years")
-    years = int(text)
+    years = whole_number(text, max_digits=2)
+    if years is None:
+        raise InvalidInput(refusal(text, _("“%(text)s” is not a number of years.",
+                                           text=text[:20])), "years")
     if not low <= years <= high:
         if "." in domain:
             message = _(".%(tld)s can be registered for %(low)d to %(high)d years.",
@@ -163,10 +165,11 @@ def parse_items(text: str | None) -> list[Item]:
     items: list[Item] = []
     for text_item in (text or "").split(",")[:MAX_ITEMS]:
         domain, _, rest = text_item.strip().partition(":")
-        years, _, operation = rest.partition(":")
+        years_text, _, operation = rest.partition(":")
         operation = operation or "register"
-        if domain and years.isdigit() and len(years) <= 2 and operation in OPERATIONS:
-            items.append((domain.lower(), int(years), operation))
+        years = whole_number(years_text, max_digits=2)
+        if domain and years is not None and operation in OPERATIONS:
+            items.append((domain.lower(), years, operation))
     return items
 
 
