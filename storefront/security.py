@@ -39,6 +39,12 @@ def allow_frames_from(origins: list[str] | tuple[str, ...]) -> None:
     g.frame_src = tuple(origins)
 
 
+def allow_form_posts_to(origins: list[str] | tuple[str, ...]) -> None:
+    """This page's forms may also post to these origins (the order frame's checkout, served on
+    any of a partner's hosts, posts to its primary one)."""
+    g.form_action = tuple(origins)
+
+
 def _set_headers(response: Response) -> Response:
     nonce = g.get("csp_nonce")
     source = f" 'nonce-{nonce}'" if nonce else ""
@@ -51,7 +57,8 @@ def _set_headers(response: Response) -> Response:
         f"style-src 'self'{source}; "
         "img-src 'self' data:; "
         f"frame-src 'self'{''.join(' ' + o for o in g.get('frame_src', ()))}; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "object-src 'none'; base-uri 'none'; "
+        f"form-action 'self'{''.join(' ' + o for o in g.get('form_action', ()))}; "
         f"frame-ancestors {frame_policy}"
     ))
     if not ancestors:
