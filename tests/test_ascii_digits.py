@@ -105,3 +105,29 @@ def test_ids_in_addresses_are_ascii_digits(client, two_partners, login):
     arabic = "".join(chr(0x0660 + int(d)) for d in str(page.id))
     assert client.get(f"/panel/acme/pages/{page.id}").status_code == 200
     assert client.get(f"/panel/acme/pages/{arabic}").status_code == 404
+
+
+@pytest.fixture
+def shop(two_partners, host_client):
+    catalog.import_demo_catalogue()
+    catalog.set_retail_prices(two_partners["acme"], "pl", register="100", renew="100",
+                              transfer="100")
+    db.session.commit()
+    return host_client("acme.localhost")
+
+
+@pytest.mark.parametrize("years", ["２", "٢", "²"])
+def test_years_in_other_digits_are_refused_by_the_frames_and_the_cart(shop, years):
+    for path in (f"/frames/order?add=free-abc.pl&years={years}",
+                 f"/frames/domain-search?q=free-abc&years={years}"):
+        response = shop.get(path)
+        assert response.status_code == 400 and DIGITS_MESSAGE in text(response), path
+        assert "200.00" not in text(response)
+    polish = shop.get(f"/frames/order?add=free-abc.pl&years={years}&locale=pl")
+    assert "Wpisuj liczby cyframi 0-9" in text(polish)
+    # A hand-edited order keeps only what it can read.
+    kept = text(shop.get(f"/frames/order?items=free-abc.pl:{years}"))
+    assert "free-abc.pl" not in kept and "Your cart is empty." in kept
+    added = shop.post("/cart/add", data={"domain": "free-abc.pl", "years": years})
+    assert added.status_code == 400 and DIGITS_MESSAGE in text(added)
+    assert "Your cart is empty" in text(shop.get("/cart/"))
