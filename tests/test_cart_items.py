@@ -91,6 +91,12 @@ def test_a_name_the_registry_did_not_answer_for_is_not_priced(shops, extra_app):
     assert "100.00" not in frame
 
 
+@pytest.mark.parametrize("promo", ["ＰＲＯＭＯ", "٦٩", "PROMO²"])
+def test_a_promotion_code_is_ascii(shops, promo):
+    status, frame = order(shops["acme"], f"add=free-abc.pl&promo={quote(promo)}")
+    assert status == 400 and "promotion code is not valid" in frame
+
+
 def test_the_frame_refusals_speak_polish(shops):
     status, frame = order(shops["acme"], "add=google.com&locale=pl")
     assert status == 400 and "google.com jest już zarejestrowana" in frame

@@ -23,11 +23,10 @@ from storefront.i18n import gettext as _
 from storefront.i18n import ngettext
 from storefront.numbers import refusal, whole_number
 from storefront.registrars import Availability, AvailabilityState, check_availability
+from storefront.services.domain_search import DEFAULT_TIMEOUT
 from storefront.services.errors import InvalidInput
 from storefront.services.partner_catalogue import catalogue, to_unicode
 from storefront.tenancy import Tenant
-
-DEFAULT_TIMEOUT = 5.0
 
 MAX_ITEMS = 20
 MAX_PROMO = 40
@@ -155,7 +154,7 @@ def parse_years(value: int | str | None, low: int = 1, high: int = 10, domain: s
 
 def check_promo(code: str | None) -> str:
     code = (code or "").strip()
-    if len(code) > MAX_PROMO or not all(c.isalnum() or c in "-_" for c in code):
+    if len(code) > MAX_PROMO or not all(c.isascii() and (c.isalnum() or c in "-_") for c in code):
         raise InvalidInput(_("That promotion code is not valid."), "promo")
     return code.upper()
 

@@ -101,11 +101,11 @@ def import_cart():
         try:
             for item in kept:
                 merged = service.add(merged, item)
-        except InvalidInput as error:
-            refused.append(error)
+        except InvalidInput as full:  # the cart holds MAX_ITEMS
+            refused.append(full)
         _save(merged, promo)
-        for error in refused:
-            flash(error.message)
+        for reason in refused:
+            flash(reason.message)
         return redirect(url_for("cart.show"), code=303)
     arriving = service.view(g.site, items, promo)
     return render_theme(
