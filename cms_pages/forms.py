@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from cms_pages.services import PageFields
+from storefront.forms import WholeNumberField
 
 
 class PageForm(FlaskForm):
@@ -17,7 +18,7 @@ class PageForm(FlaskForm):
         "Leave empty for the home page.",
     )
     menu_title = StringField("Menu title", description="Shorter name for the menu; optional.")
-    menu_position = IntegerField("Menu position", default=100, validators=[Optional()])
+    menu_position = WholeNumberField("Menu position", default=100, validators=[Optional()])
     show_in_menu = BooleanField("Show in the menu", default=True)
     show_in_footer = BooleanField("Link from the footer (legal documents)")
     seo_title = StringField("SEO title", description="Shown in search results and the browser tab.")

@@ -136,6 +136,28 @@ def parse_query(
     )
 
 
+def parse_domain(
+    text: str,
+    tlds: Collection[str],
+    idn_allowed: Mapping[str, bool] | None = None,
+) -> ParsedDomain:
+    """Exactly one domain under an offered TLD, as a cart or an order takes it, or
+    DomainQueryError. Unlike a search query, nothing is joined or left out: spaces, a URL or a
+    sub-domain are refused, so what is ordered is exactly what was asked for."""
+    parsed = parse_query(text, tlds, idn_allowed)
+    if parsed.tld is None:
+        raise DomainQueryError(_("Choose a domain with its extension, e.g. example.pl."), "no_tld")
+    typed = text.strip()
+    if _SPACES.search(typed):
+        raise DomainQueryError(_("Domain names can't contain spaces."), "spaces")
+    if any(c in typed for c in "/:?#@") or ".".join(_labels(typed)) != parsed.domain:
+        raise DomainQueryError(
+            _("Give one domain name, such as example.pl, without a sub-domain or an address."),
+            "not_one_domain",
+        )
+    return parsed
+
+
 def name_allowed_under(name: str, tld: str, idn_allowed: Mapping[str, bool]) -> bool:
     """Whether an (ASCII) name label may be registered under a TLD: IDN needs idn_allowed."""
     return not name.startswith("xn--") or _idn_ok(tld, idn_allowed)

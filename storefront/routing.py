@@ -8,6 +8,7 @@ domains redirect (301) to its primary one, except for frames and assets, which s
 from __future__ import annotations
 
 from flask import Flask, abort, g, redirect, request
+from werkzeug.routing import IntegerConverter
 
 from storefront import page_cache
 from storefront.tenancy import enter_tenant, partner_url, resolve_host
@@ -60,7 +61,14 @@ def home():
     return storefront_home() if g.get("site") else platform_home()
 
 
+class AsciiIntegerConverter(IntegerConverter):
+    """`<int:…>` in the digits 0-9 only: Werkzeug's `\\d+` also matches "٣" (page 3)."""
+
+    regex = r"[0-9]+"
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = AsciiIntegerConverter
     app.before_request(gate)
     app.after_request(page_cache.store)
     app.add_url_rule("/", "home", home, methods=["GET", "POST"])

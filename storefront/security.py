@@ -10,7 +10,7 @@ import ipaddress
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, abort, g, request
 from flask.sessions import SecureCookieSessionInterface
 
 
@@ -39,6 +39,12 @@ def allow_frames_from(origins: list[str] | tuple[str, ...]) -> None:
     g.frame_src = tuple(origins)
 
 
+def allow_form_posts_to(origins: list[str] | tuple[str, ...]) -> None:
+    """This page's forms may also post to these origins (the order frame's checkout, served on
+    any of a partner's hosts, posts to its primary one)."""
+    g.form_action = tuple(origins)
+
+
 def _set_headers(response: Response) -> Response:
     nonce = g.get("csp_nonce")
     source = f" 'nonce-{nonce}'" if nonce else ""
@@ -51,7 +57,8 @@ def _set_headers(response: Response) -> Response:
         f"style-src 'self'{source}; "
         "img-src 'self' data:; "
         f"frame-src 'self'{''.join(' ' + o for o in g.get('frame_src', ()))}; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "object-src 'none'; base-uri 'none'; "
+        f"form-action 'self'{''.join(' ' + o for o in g.get('form_action', ()))}; "
         f"frame-ancestors {frame_policy}"
     ))
     if not ancestors:
@@ -61,6 +68,30 @@ def _set_headers(response: Response) -> Response:
     if request.is_secure:
         response.headers["Strict-Transport-Security"] = "max-age=31536000"
     return response
+
+
+_BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def refuse_nul_bytes() -> None:
+    """400 for a NUL byte in the path, the query string or a form field (name, value, file name).
+
+    PostgreSQL refuses NUL in text (the request would end in a 500) and SQLite stores it, so it is
+    stopped here, before the host lookup and any other database work. The hot path pays for two
+    substring tests on the raw strings: a GET's body is never parsed.
+    """
+    environ = request.environ
+    query = environ.get("QUERY_STRING", "")
+    if "\x00" in environ.get("PATH_INFO", "") or "%00" in query or "\x00" in query:
+        abort(400)
+    if environ.get("REQUEST_METHOD") in _BODILESS:
+        return
+    for name, values in request.form.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            abort(400)
+    for name, upload in request.files.items(multi=True):
+        if "\x00" in name or "\x00" in (upload.filename or ""):
+            abort(400)
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -130,6 +161,8 @@ def _is_address(value: str) -> bool:
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
+    # First of all before-request hooks (the CSRF check, the host gate): nothing else sees a NUL.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_nul_bytes)
     app.after_request(_set_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     # Flask's documented way to add WSGI middleware; mypy sees a method being replaced.

@@ -139,6 +139,13 @@ def resolve_host(raw: str | None) -> HostMatch | None:
     return match
 
 
+def site_of_host(raw: str | None) -> Site | None:
+    """The storefront any host names (not the request's own, which `resolve_host` keeps)."""
+    host = normalise_host(raw)
+    match = _resolve_cached(host) if host else None
+    return match.site if match is not None else None
+
+
 def _resolve_cached(host: str) -> HostMatch | None:
     platform = current_app.config["PLATFORM_DOMAIN"]
     if host == platform:

@@ -193,12 +193,14 @@ def test_contrast_arithmetic_matches_wcag():
 
 def test_frame_origins_are_normalised_and_saved(acme_admin):
     text = ("https://WWW.Example.com/\nhttp://localhost:8000\nhttps://shop.example.com:443\n\n"
-            "https://*.partner.pl\nhttps://bücher.de\nhttps://www.example.com")
+            "https://*.partner.pl\nhttps://bücher.de\nhttps://www.example.com\n"
+            "https://*.shop.co.uk\nhttps://*.acme.github.io")
     response = acme_admin.post("/panel/acme/branding/frames", data={"frame_origins": text})
     assert response.status_code == 302
     assert acme().frame_origins == [
         "https://www.example.com", "http://localhost:8000", "https://shop.example.com",
-        "https://*.partner.pl", "https://xn--bcher-kva.de",
+        "https://*.partner.pl", "https://xn--bcher-kva.de", "https://*.shop.co.uk",
+        "https://*.acme.github.io",
     ]
     page = acme_admin.get("/panel/acme/branding").get_data(as_text=True)
     assert "http://localhost:8000" in page
@@ -213,7 +215,14 @@ def test_frame_origins_are_normalised_and_saved(acme_admin):
         ("ftp://example.com", "give the scheme and host"),
         ("https://example.com/shop", "no path"),
         ("https://example.com?x=1", "no path"),
-        ("https://*.com", "a wildcard needs https"),
+        ("https://*.com", "com is a public suffix"),
+        ("http://*.example.com", "a wildcard needs https"),
+        ("https://*.co.uk", "co.uk is a public suffix"),
+        ("https://*.com.pl", "com.pl is a public suffix"),
+        ("https://*.pl", "pl is a public suffix"),
+        ("https://*.waw.pl", "waw.pl is a public suffix"),
+        ("https://*.github.io", "github.io is a public suffix"),
+        ("https://*.рф", "xn--p1ai is a public suffix"),
         ("https://a*.example.com", "a wildcard is allowed only as the first label"),
         ("https://example.com 'unsafe-inline'", "spaces or punctuation"),
         ("https://example.com;script-src *", "spaces or punctuation"),

@@ -156,8 +156,10 @@ def test_ask_endpoint(two_partners, app_server):
 
     assert ask("shop.acme-verified.test") == 200
     for denied in ("pending.acme.test", "unknown.test", "localhost", "acme.localhost",
-                   "%00", "a%40b", "%0d%0a", "x" * 300):
+                   "a%40b", "%0d%0a", "x" * 300, "SHOP.acme-verified.test",
+                   "shop.acme-verified.test.", "shop.acme-verified.test:443"):
         assert ask(denied) == 404, denied
+    assert ask("%00") == 400  # refused before the lookup; Caddy takes anything but 200 as a no
 
 
 def test_ask_answers_on_the_loopback_address(two_partners, client):

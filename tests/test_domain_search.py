@@ -87,6 +87,13 @@ def page(host_client, path: str, host: str = "acme.localhost") -> tuple[int, str
     return response.status_code, response.get_data(as_text=True)
 
 
+def add_form(domain: str, transfer: bool = False) -> str:
+    """The hidden fields of a search result's "Add to cart" (or "Transfer") form: a POST."""
+    fields = (f'<input type="hidden" name="domain" value="{domain}">'
+              '<input type="hidden" name="years" value="1">')
+    return fields + ('<input type="hidden" name="operation" value="transfer">' if transfer else "")
+
+
 # --- accepted input -----------------------------------------------------------------------------
 
 
@@ -266,10 +273,10 @@ def test_available_taken_and_premium(shops, host_client):
 
     _, body = page(host_client, "/search?q=free-shop.pl")
     assert "Available" in body and P39 in body and P25 in body
-    assert 'href="/cart/add?domain=free-shop.pl&amp;years=1"' in body
+    assert add_form("free-shop.pl") in body
     _, body = page(host_client, "/search?q=taken-shop.pl")
     assert "Taken" in body and "Transfer" in body and P50 in body
-    assert 'href="/cart/add?domain=taken-shop.pl&amp;years=1&amp;operation=transfer"' in body
+    assert add_form("taken-shop.pl", transfer=True) in body
     _, body = page(host_client, "/search?q=premium-shop.pl")
     assert "Premium" in body and format_price(quoted, "PLN") in body
 
@@ -292,7 +299,7 @@ def test_a_taken_name_gets_available_suggestions(shops, host_client):
     assert {s.tld for s in result.suggestions} <= {"pl", "com", "com.pl", "eu", "net", "org"}
     _, body = page(host_client, "/search?q=example.pl")
     assert "example.pl is taken" in body
-    assert f'href="/cart/add?domain={result.suggestions[0].domain}&amp;years=1"' in body
+    assert add_form(result.suggestions[0].domain) in body
 
 
 def test_an_available_name_gets_no_suggestions(shops, host_client):

@@ -161,18 +161,34 @@ def test_register_frame_creates_the_account_or_says_what_is_wrong(shops):
     assert ok.status_code == 200 and "data-handoff" in ok.text
 
 
+def checkout_token(frame_text: str) -> str:
+    """The signed cart of the order frame's "Go to checkout" form, which posts to the top window."""
+    form = re.search(r'<form method="post" action="http://acme.localhost/cart/import" '
+                     r'target="_top"[^>]*>\s*<input type="hidden" name="c" value="([^"]+)">',
+                     frame_text)
+    assert form is not None, frame_text
+    return form.group(1)
+
+
+def hand_off(client, token: str, host: str = "acme.localhost", origin: str | None = None):
+    """The frame's checkout post, sent from the frame's own page (its Origin) unless told."""
+    return client.post("/cart/import", data={"c": token}, headers={
+        "Host": host, "Origin": origin or f"http://{host}"})
+
+
 def test_order_frame_hands_a_signed_cart_to_the_storefront(shops):
     frame = shops["acme"].get("/frames/order?add=free-abc.pl&years=2")
     assert "free-abc.pl" in frame.text and "200.00" in frame.text  # 2 years at 100
-    link = re.search(r'href="(http://acme.localhost/cart/import\?c=[^"]+)"', frame.text)
-    checkout = link.group(1)
+    assert "form-action 'self' http://acme.localhost;" in frame.headers["Content-Security-Policy"]
+    token = checkout_token(frame.text)
     top = shops["acme"].application.test_client()
-    top.get(checkout.removeprefix("http://acme.localhost"), headers={"Host": "acme.localhost"})
+    assert hand_off(top, token).status_code == 303
     cart = top.get("/cart/", headers={"Host": "acme.localhost"})
     assert "free-abc.pl" in cart.text and "200.00" in cart.text
     # The same token means nothing at another partner.
-    other = shops["globex"].get(checkout.removeprefix("http://acme.localhost"),
-                                follow_redirects=True)
+    elsewhere = shops["globex"].application.test_client()
+    assert hand_off(elsewhere, token, "globex.localhost").status_code == 302
+    other = elsewhere.get("/cart/", headers={"Host": "globex.localhost"})
     assert "free-abc.pl" not in other.text and "expired" in other.text
 
 
@@ -193,17 +209,16 @@ def test_a_taken_domain_is_offered_for_transfer_at_the_transfer_price(shops):
     assert "(transfer)" in frame.text and "77.00" in frame.text
     assert "taken-abc.eu:1:transfer" in frame.text
     top = shops["acme"].application.test_client()
-    link = re.search(r'href="(http://acme.localhost/cart/import\?c=[^"]+)"', frame.text).group(1)
-    top.get(link.removeprefix("http://acme.localhost"), headers={"Host": "acme.localhost"})
+    hand_off(top, checkout_token(frame.text))
     cart = top.get("/cart/", headers={"Host": "acme.localhost"}).text
     assert "taken-abc.eu" in cart and "(transfer)" in cart and "77.00" in cart
 
 
 def test_storefront_cart_adds_changes_and_removes(shops):
     acme = shops["acme"]
-    assert acme.get("/cart/add?domain=free-abc.pl&years=3").status_code == 302
+    assert acme.post("/cart/add", data={"domain": "free-abc.pl", "years": "3"}).status_code == 303
     assert "300.00" in acme.get("/cart/").text  # 3 years at 100
-    bad = acme.get("/cart/add?domain=free-abc.pl&years=x")
+    bad = acme.post("/cart/add", data={"domain": "free-abc.pl", "years": "x"})
     assert bad.status_code == 400 and "not a number of years" in bad.text
     acme.post("/cart/update", data={"domain": "free-abc.pl", "years": "1", "action": "update"})
     assert "100.00" in acme.get("/cart/").text

@@ -24,6 +24,7 @@ from storefront import limits, transaction
 from storefront.errors import retry_after, too_many_attempts
 from storefront.i18n import frame_locale
 from storefront.i18n import gettext as _
+from storefront.security import allow_form_posts_to
 from storefront.services import cart, subscribers
 from storefront.services.catalog import format_price
 from storefront.services.domain_search import GroupNotFound, price_table, search
@@ -133,10 +134,12 @@ def pricing():
 
 @bp.route("/order")
 def order():
+    """The order, carried in the `items` parameter (the frame has no cookie of its own). Every
+    item is checked on every view, as the storefront's cart checks it: the parameter is
+    whatever the address says."""
     site = current_site()
     items = cart.parse_items(request.args.get("items"))
-    error = None
-    status = 200
+    refused: list[InvalidInput] = []
     try:
         # `q` is embed.js's deep link (data-q="example.pl" data-years="2"), `add` the frame's.
         add = request.args.get("add") or request.args.get("q")
@@ -146,13 +149,19 @@ def order():
                                                     request.args.get("operation")))
         if request.args.get("remove"):
             items = cart.remove(items, request.args["remove"].lower())
-    except InvalidInput as refused:
-        error, status = refused.message, 400
+    except InvalidInput as error:
+        refused.append(error)
+    items, not_orderable = cart.check_items(site, items)
+    refused += not_orderable
     view = cart.view(site, items, g.promo)
-    checkout = partner_url(site, url_for("cart.import_cart",
-                                         c=cart.sign_cart(site, view.items, g.promo)))
-    return _render("frames/order.html", status, cart=view, error=error, checkout_url=checkout,
-                   items_param=cart.format_items(view.items))
+    allow_form_posts_to([partner_url(site, "").rstrip("/")])
+    return _render(
+        "frames/order.html", 400 if refused else 200, cart=view, refused=refused,
+        transfers=[taken for taken in refused if isinstance(taken, cart.NameTaken)],
+        checkout_url=partner_url(site, url_for("cart.import_cart")),
+        cart_token=cart.sign_cart(site, view.items, g.promo),
+        items_param=cart.format_items(view.items),
+    )
 
 
 # -- login and signup ------------------------------------------------------------------------------

@@ -5,24 +5,21 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
+from wtforms.widgets import NumberInput
 
 from storefront.models.catalog import TLD_KINDS
 from storefront.services.catalog import MAX_YEARS
 from storefront.services.tld_admin import TldTerms
 
 
-class YearsField(IntegerField):
-    """A number of years; text that isn't a whole number becomes None, which the service refuses
-    with its message, instead of WTForms' "Not a valid integer value."."""
+class YearsField(StringField):
+    """A number of years, passed on as typed: the service reads it (digits 0-9 only) and refuses
+    it with its message beside the other fields' messages."""
 
-    def process_formdata(self, valuelist: list) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
+    widget = NumberInput()
 
 
 def _price(label: str) -> StringField:
@@ -53,8 +50,8 @@ class TldTermsForm(FlaskForm):
             register=self.register.data or "",
             renew=self.renew.data or "",
             transfer=self.transfer.data or "",
-            min_years=self.min_years.data,
-            max_years=self.max_years.data,
+            min_years=str(self.min_years.data or ""),
+            max_years=str(self.max_years.data or ""),
             idn_allowed=bool(self.idn_allowed.data),
             backend=self.backend.data or "",
             enabled=bool(self.enabled.data),

@@ -15,10 +15,10 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from storefront.models.catalog import TLD_KINDS
+from storefront.numbers import decimal_number, refusal
 from storefront.services.errors import InvalidInput
 
 MAX_MARKUP = Decimal(1000)
-_PERCENT = re.compile(r"^\d{1,4}([.,]\d{1,2})?$")
 _LIST_SEPARATORS = re.compile(r"[\s,;]+")
 KIND_LABELS = {kind: "IDN" if kind == "idn" else kind.capitalize() for kind in TLD_KINDS}
 SALE_STATES = {"": "All", "selling": "Selling", "not-selling": "Not selling"}
@@ -59,9 +59,10 @@ class MarkupForm(FlaskForm):
 
     def percent_value(self) -> Decimal:
         raw = (self.percent.data or "").strip().rstrip("%").strip()
-        if not _PERCENT.match(raw):
-            raise InvalidInput("Enter the markup as a number of percent, e.g. 20.", "percent")
-        value = Decimal(raw.replace(",", "."))
+        value = decimal_number(raw, max_length=7)
+        if value is None or value < 0 or value != round(value, 2):
+            usual = "Enter the markup as a number of percent, e.g. 20."
+            raise InvalidInput(refusal(raw, usual), "percent")
         if value > MAX_MARKUP:
             raise InvalidInput(f"A markup is at most {MAX_MARKUP} %.", "percent")
         return value

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
+from publicsuffixlist import PublicSuffixList
 
 from storefront import palette, themes
 from storefront.db import db
@@ -219,13 +221,24 @@ def normalise_origin(raw: str) -> str:
     normalised = normalise_host(host)
     if normalised is None or not normalised:
         raise refuse("the host name is not valid.")
-    if wildcard and (scheme != "https" or normalised.count(".") < 1):
-        raise refuse("a wildcard needs https and a domain under it, as in https://*.example.com.")
+    if wildcard and scheme != "https":
+        raise refuse("a wildcard needs https, as in https://*.example.com.")
+    # Every single-label name is public too (the list's default rule), so *.com is refused here.
+    if wildcard and _public_suffixes().is_public(normalised):
+        raise refuse(f"{normalised} is a public suffix, under which anyone can have a site; "
+                     f"name your own domain, as in https://*.example.com.")
     default_port = 443 if scheme == "https" else 80
     suffix = f":{port}" if port is not None and port != default_port else ""
     if port == 0:
         raise refuse("the port is not a number from 1 to 65535.")
     return f"{scheme}://{'*.' if wildcard else ''}{normalised}{suffix}"
+
+
+@cache
+def _public_suffixes() -> PublicSuffixList:
+    """The Public Suffix List shipped in the `publicsuffixlist` package (ICANN and private
+    entries, so *.github.io is refused too; nothing is downloaded). Read on first use."""
+    return PublicSuffixList()
 
 
 # --- contact details ---------------------------------------------------------------------------

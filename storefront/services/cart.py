@@ -4,6 +4,10 @@ A cart carries no prices: only (domain, years) pairs and an optional promotion c
 looked up every time it is shown, so nothing a browser sends can change what is charged. The order
 frame hands its cart to the storefront as a signed token (`sign_cart`/`open_cart`), because the
 frame cannot share a cookie with the storefront when the browser blocks third-party cookies.
+
+The cart and the order frame check what they are given the same way (`check_items`): each item as
+`check_item` checks one, then every registration asked of the registry in one call, so a taken
+name is never offered at the registration price.
 """
 
 from __future__ import annotations
@@ -14,9 +18,12 @@ from dataclasses import dataclass
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from storefront.domain_names import DomainQueryError, parse_query
+from storefront.domain_names import DomainQueryError, parse_domain
 from storefront.i18n import gettext as _
 from storefront.i18n import ngettext
+from storefront.numbers import refusal, whole_number
+from storefront.registrars import Availability, AvailabilityState, check_availability
+from storefront.services.domain_search import DEFAULT_TIMEOUT
 from storefront.services.errors import InvalidInput
 from storefront.services.partner_catalogue import catalogue, to_unicode
 from storefront.tenancy import Tenant
@@ -53,32 +60,87 @@ class CartView:
         return [(line.domain, line.years, line.operation) for line in self.lines]
 
 
+class NameTaken(InvalidInput):
+    """A registration of a name the registry says is taken: it can only be transferred."""
+
+    def __init__(self, domain: str) -> None:
+        self.domain = domain
+        self.domain_unicode = to_unicode(domain)
+        super().__init__(_("%(domain)s is already registered. If it is yours, transfer it instead.",
+                           domain=self.domain_unicode), "domain")
+
+
 def check_item(partner: Tenant, domain: str, years: int | str | None,
                operation: str | None = None) -> Item:
-    """A (domain, years, operation) the partner sells, or InvalidInput with a clear message."""
+    """A (domain, years, operation) the partner sells, or InvalidInput with a clear message.
+    The registry is not asked: `check_items` does that for a whole cart at once."""
     operation = operation or "register"
     if operation not in OPERATIONS:
         raise InvalidInput(_("Choose to register or to transfer the domain."), "operation")
     offers = catalogue(partner).tlds
     try:
-        parsed = parse_query(str(domain or ""), offers.keys(),
-                             {name: row["idn_allowed"] for name, row in offers.items()})
+        parsed = parse_domain(str(domain or ""), offers.keys(),
+                              {name: row["idn_allowed"] for name, row in offers.items()})
     except DomainQueryError as error:
         raise InvalidInput(error.message, "domain") from None
-    if parsed.tld is None:
-        raise InvalidInput(_("Choose a domain with its extension, e.g. example.pl."), "domain")
+    assert parsed.tld is not None  # parse_domain refuses a name without one
     row = offers[parsed.tld]
     years = parse_years(years, row["min_years"], row["max_years"], parsed.domain_unicode or "")
     return parsed.domain or "", years, operation
+
+
+def check_items(partner: Tenant, items: Iterable[tuple[str, int | str | None, str | None]],
+                timeout: float | None = None) -> tuple[list[Item], list[InvalidInput]]:
+    """The items that may be ordered, and why each other one may not.
+
+    Every item is checked as `check_item` checks one; then the registry is asked about every
+    registration in one call: a taken name is refused as `NameTaken` (the caller offers the
+    transfer), and one the registry did not answer for is refused too, never priced unchecked.
+    """
+    checked: list[Item] = []
+    refused: list[InvalidInput] = []
+    for domain, years, operation in list(items)[:MAX_ITEMS]:
+        try:
+            checked.append(check_item(partner, domain, years, operation))
+        except InvalidInput as error:  # named, as several items may be refused at once
+            refused.append(InvalidInput(f"{str(domain)[:100]}: {error.message}", error.field))
+    answers = _ask_registry(partner, [item[0] for item in checked if item[2] == "register"],
+                            timeout)
+    kept: list[Item] = []
+    for item in checked:
+        answer = answers.get(item[0])
+        if answer is not None and answer.state is AvailabilityState.TAKEN:
+            refused.append(NameTaken(item[0]))
+        elif answer is not None and not answer.can_register:
+            refused.append(InvalidInput(_(
+                "We couldn't check whether %(domain)s is free. Please try again in a moment.",
+                domain=to_unicode(item[0])), "domain"))
+        else:
+            kept.append(item)
+    return kept, refused
+
+
+def _ask_registry(partner: Tenant, domains: list[str],
+                  timeout: float | None) -> dict[str, Availability]:
+    if not domains:
+        return {}
+    offers = catalogue(partner).tlds
+    by_backend: dict[str, list[str]] = {}
+    for domain in domains:
+        by_backend.setdefault(offers[domain.split(".", 1)[1]]["backend"], []).append(domain)
+    if timeout is None:
+        timeout = float(current_app.config.get("AVAILABILITY_TIMEOUT", DEFAULT_TIMEOUT))
+    return check_availability(by_backend, timeout)
 
 
 def parse_years(value: int | str | None, low: int = 1, high: int = 10, domain: str = "") -> int:
     if value is None or value == "":
         return low
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 2:
-        raise InvalidInput(_("“%(text)s” is not a number of years.", text=text[:20]), "years")
-    years = int(text)
+    years = whole_number(text, max_digits=2)
+    if years is None:
+        raise InvalidInput(refusal(text, _("“%(text)s” is not a number of years.",
+                                           text=text[:20])), "years")
     if not low <= years <= high:
         if "." in domain:
             message = _(".%(tld)s can be registered for %(low)d to %(high)d years.",
@@ -92,7 +154,7 @@ def parse_years(value: int | str | None, low: int = 1, high: int = 10, domain: s
 
 def check_promo(code: str | None) -> str:
     code = (code or "").strip()
-    if len(code) > MAX_PROMO or not all(c.isalnum() or c in "-_" for c in code):
+    if len(code) > MAX_PROMO or not all(c.isascii() and (c.isalnum() or c in "-_") for c in code):
         raise InvalidInput(_("That promotion code is not valid."), "promo")
     return code.upper()
 
@@ -163,10 +225,11 @@ def parse_items(text: str | None) -> list[Item]:
     items: list[Item] = []
     for text_item in (text or "").split(",")[:MAX_ITEMS]:
         domain, _, rest = text_item.strip().partition(":")
-        years, _, operation = rest.partition(":")
+        years_text, _, operation = rest.partition(":")
         operation = operation or "register"
-        if domain and years.isdigit() and len(years) <= 2 and operation in OPERATIONS:
-            items.append((domain.lower(), int(years), operation))
+        years = whole_number(years_text, max_digits=2)
+        if domain and years is not None and operation in OPERATIONS:
+            items.append((domain.lower(), years, operation))
     return items
 
 

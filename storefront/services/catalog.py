@@ -29,6 +29,7 @@ from storefront.models.catalog import (
     TldGroup,
     TldGroupItem,
 )
+from storefront.numbers import decimal_number, refusal, whole_number
 from storefront.services.errors import InvalidInput
 from storefront.tenancy import Tenant
 
@@ -38,7 +39,6 @@ CSV_COLUMNS = ("tld", "kind", "register", "renew", "transfer", "currency", "min_
 MAX_YEARS = 10
 MAX_PRICE_MAJOR = Decimal(1_000_000)  # no TLD costs a million a year; larger is a typo
 _BOOLEANS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
-_PRICE = re.compile(r"^-?(\d+(\.\d*)?|\.\d+)$")
 _BACKEND = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
@@ -52,10 +52,10 @@ def parse_price(text: str, currency: str, field: str = "price", *, allow_zero: b
         raw = raw.replace(",", ".")  # a decimal comma, as Polish users type it
     if not raw or len(raw) > 20:
         raise InvalidInput("Enter a price as a number, e.g. 39.00.", field)
-    if not _PRICE.match(raw):
-        raise InvalidInput(f"“{str(text).strip()}” is not a price: enter a number, e.g. 39.00.",
-                           field)
-    amount = Decimal(raw)
+    amount = decimal_number(raw)
+    if amount is None:
+        usual = f"“{str(text).strip()}” is not a price: enter a number, e.g. 39.00."
+        raise InvalidInput(refusal(text, usual), field)
     if amount < 0:
         raise InvalidInput("A price can't be negative.", field)
     if amount == 0 and not allow_zero:
@@ -162,9 +162,10 @@ def _catalogue_row(row: dict[str, str | None], backends: Collection[str] | None)
             raise InvalidInput(f"{operation} price “{cell[operation]}”: {error.message}") from None
     years = {}
     for key in ("min_years", "max_years"):
-        if not cell[key].isdigit() or not 1 <= int(cell[key]) <= MAX_YEARS:
+        value = whole_number(cell[key], max_digits=2)
+        if value is None or not 1 <= value <= MAX_YEARS:
             raise InvalidInput(f"{key} must be a whole number from 1 to {MAX_YEARS}")
-        years[key] = int(cell[key])
+        years[key] = value
     if years["min_years"] > years["max_years"]:
         raise InvalidInput(f"min_years ({years['min_years']}) is more than max_years "
                            f"({years['max_years']})")

@@ -196,9 +196,17 @@ def remove_domain(partner: Partner, domain: PartnerDomain) -> None:
 
 
 def is_verified_host(domain: str) -> bool:
-    """For the TLS ask endpoint: one indexed lookup, no DNS."""
+    """For the TLS ask endpoint: one indexed lookup, no DNS.
+
+    Only the exact name Caddy asks about counts. Caddy (certmagic) asks with the TLS server name
+    lower-cased and trimmed, and Go's TLS stack refuses a server name with a trailing dot, so a
+    real ask is always the stored form: lower case, punycode, no trailing dot, no port. A name
+    that only matches after normalising ("SHOP.example.", "shop.example:443", " shop.example",
+    "żółw.test") is not one Caddy would ask about, and a yes to it would be a yes to a string
+    we never checked, so it is refused.
+    """
     host = normalise_host(domain)
-    if host is None:
+    if host is None or host != domain:
         return False
     found = db.session.scalar(
         select(PartnerDomain.id).where(

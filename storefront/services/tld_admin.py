@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from storefront import registrars
 from storefront.db import db
 from storefront.models.catalog import OPERATIONS, TLD_KINDS, PartnerTld, Tld
+from storefront.numbers import refusal, whole_number
 from storefront.services.catalog import MAX_YEARS, normalise_tld, parse_price
 from storefront.services.errors import InvalidInput
 
@@ -26,13 +27,13 @@ MAX_NAME_LENGTH = 63  # the column's width; "nieruchomosci.pl" and punycode name
 
 @dataclass(frozen=True)
 class TldTerms:
-    """What the admin may change on an existing TLD, as typed: prices are text ("39,99")."""
+    """What the admin may change on an existing TLD, as typed: prices and years are text."""
 
     register: str
     renew: str
     transfer: str
-    min_years: int | None
-    max_years: int | None
+    min_years: str
+    max_years: str
     idn_allowed: bool
     backend: str
     enabled: bool = True
@@ -156,9 +157,11 @@ def _checked_terms(terms: TldTerms, currency: str, backends: Collection[str],
         except InvalidInput as error:
             errors.append((operation, error.message))
     for key in ("min_years", "max_years"):
-        years = getattr(terms, key)
+        typed = getattr(terms, key)
+        years = whole_number(typed, max_digits=2)
         if years is None or not 1 <= years <= MAX_YEARS:
-            errors.append((key, f"Enter a whole number of years from 1 to {MAX_YEARS}."))
+            usual = f"Enter a whole number of years from 1 to {MAX_YEARS}."
+            errors.append((key, refusal(typed, usual)))
         else:
             values[key] = years
     if values.get("min_years", 0) > values.get("max_years", MAX_YEARS):

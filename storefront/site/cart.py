@@ -1,7 +1,13 @@
 """The storefront's cart (/cart): what the search page and the order frame hand over. Checkout comes
-with the orders issue; until then the cart shows what will be ordered, priced now."""
+with the orders issue; until then the cart shows what will be ordered, priced now.
+
+Only a POST changes the cart: the search results' buttons post with this session's CSRF token, and
+the order frame posts its signed cart from its own page (see `import_cart`).
+"""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, request, session, url_for
 from flask_wtf import FlaskForm
@@ -10,6 +16,7 @@ from storefront.services import cart as service
 from storefront.services.catalog import format_price
 from storefront.services.errors import InvalidInput
 from storefront.site.content import theme_context
+from storefront.tenancy import site_of_host
 from storefront.themes import render_theme
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
@@ -38,15 +45,18 @@ def _render(status: int = 200, error: str | None = None):
     ), status
 
 
-@bp.route("/add")
+@bp.route("/add", methods=["POST"])
 def add():
+    wanted = (request.form.get("domain", ""), request.form.get("years"),
+              request.form.get("operation"))
+    items, refused = service.check_items(g.site, [wanted])
+    if refused:
+        return _render(400, refused[0].message)
     try:
-        item = service.check_item(g.site, request.args.get("domain", ""),
-                                  request.args.get("years"), request.args.get("operation"))
-        _save(service.add(_items(), item))
+        _save(service.add(_items(), items[0]))
     except InvalidInput as error:
         return _render(400, error.message)
-    return redirect(url_for("cart.show"))
+    return redirect(url_for("cart.show"), code=303)
 
 
 @bp.route("/update", methods=["POST"])
@@ -70,20 +80,45 @@ def update():
     return redirect(url_for("cart.show"))
 
 
-@bp.route("/import")
+@bp.route("/import", methods=["GET", "POST"])
 def import_cart():
-    """The order frame's hand-off: a signed cart becomes this storefront's first-party cart."""
-    opened = service.open_cart(g.site, request.args.get("c", ""))
+    """The order frame's hand-off: a signed cart becomes this storefront's first-party cart.
+
+    The frame posts it from its own page, on one of this partner's hosts, which the browser's
+    Origin header proves (the frame has no cookie here, so no session CSRF token either). Any
+    other arrival, a link or a post from elsewhere, only shows what would be added, with a button
+    that posts it with this session's CSRF token.
+    """
+    opened = service.open_cart(g.site, request.values.get("c", ""))
     if opened is None:
         flash("That cart link has expired. Please choose your domains again.")
         return redirect(url_for("cart.show"))
     items, promo = opened
-    merged = _items()
-    for domain, years, operation in items:
+    form = FlaskForm()
+    if request.method == "POST" and (_from_own_pages() or form.validate_on_submit()):
+        kept, refused = service.check_items(g.site, items)
+        merged = _items()
         try:
-            merged = service.add(
-                merged, service.check_item(g.site, domain, years, operation))
-        except InvalidInput:
-            continue  # no longer sold, or years out of range: the cart page shows what is left
-    _save(merged, promo)
-    return redirect(url_for("cart.show"))
+            for item in kept:
+                merged = service.add(merged, item)
+        except InvalidInput as full:  # the cart holds MAX_ITEMS
+            refused.append(full)
+        _save(merged, promo)
+        for reason in refused:
+            flash(reason.message)
+        return redirect(url_for("cart.show"), code=303)
+    arriving = service.view(g.site, items, promo)
+    return render_theme(
+        g.site, "cart_import.html", arriving=arriving, token=request.values.get("c", ""),
+        form=form, format_price=format_price, **theme_context(g.site)
+    )
+
+
+def _from_own_pages() -> bool:
+    """Whether the browser says this request comes from a page on one of this partner's hosts.
+    Browsers send Origin with every POST, and no other site can set it."""
+    origin = request.headers.get("Origin", "")
+    if not origin.startswith(("https://", "http://")):
+        return False
+    site = site_of_host(urlsplit(origin).netloc)
+    return site is not None and site.partner_id == g.site.partner_id
