@@ -325,8 +325,16 @@ def test_group_switch_keeps_the_query(shops, host_client):
     _, body = page(host_client, "/search?q=free-go&group=poland")
     assert 'href="/search?q=free-go&amp;group=world"' in body
     assert re.search(r'href="/search\?q=free-go&amp;group=poland" aria-current="page"', body)
-    assert '<option value="poland" selected>' in body
+    # the tabs switch groups, and a new search stays in the chosen one
+    assert '<input type="hidden" name="group" value="poland">' in body
     assert "free-go.waw.pl" in body and "free-go.eu" not in body
+
+
+def test_the_results_page_switches_groups_one_way(shops, host_client):
+    for query in ("", "?q=free-go", "?q=free-go&group=poland"):
+        _, body = page(host_client, f"/search{query}")
+        assert body.count('class="search-groups"') == 1  # the tabs
+        assert "<select" not in body  # and no group dropdown beside them
 
 
 def test_another_partners_group_is_404(shops, host_client):

@@ -215,9 +215,9 @@ def _page(status: int = 200, **forms: FlaskForm):
         "panel/branding.html",
         themes=themes.available(),
         slots=palette.SLOTS,
-        text_pairs=palette.TEXT_PAIRS,
+        text_pairs=palette.text_pairs(partner.theme),
         colours=colours,
-        contrast_warnings=service.contrast_warnings(colours),
+        contrast_warnings=service.contrast_warnings(colours, partner.theme),
         raw_host=raw_host(partner.slug),
         **context,
     ), status
