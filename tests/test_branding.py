@@ -170,8 +170,9 @@ def test_banner_text_on_the_accent_colour_is_checked(acme_admin):
     colours = full_palette(text="#1d2330", accent="#2b3040")
     response = acme_admin.post("/panel/acme/branding/palette", data=colours, follow_redirects=True)
     page = html.unescape(response.get_data(as_text=True))
-    match = re.search(r"Text on accent has a contrast of ([\d.]+):1.*?Try (#[0-9a-f]{6}) for accent",
-                      page, re.S)
+    match = re.search(
+        r"Text on accent has a contrast of ([\d.]+):1.*?Try (#[0-9a-f]{6}) for accent", page, re.S
+    )
     assert match, page
     suggestion = match.group(2)
     assert contrast_ratio(suggestion, "#1d2330") >= 4.5

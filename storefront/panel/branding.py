@@ -27,6 +27,7 @@ from storefront.panel.branding_forms import (
 )
 from storefront.services import branding as service
 from storefront.services.assets import Upload
+from storefront.services.logo_contrast import check_logo
 from storefront.site.views import asset_response
 from storefront.tenancy import raw_host
 
@@ -218,6 +219,7 @@ def _page(status: int = 200, **forms: FlaskForm):
         text_pairs=palette.text_pairs(partner.theme),
         colours=colours,
         contrast_warnings=service.contrast_warnings(colours, partner.theme),
+        logo_check=check_logo(partner),
         raw_host=raw_host(partner.slug),
         **context,
     ), status
