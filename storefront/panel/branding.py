@@ -172,7 +172,8 @@ def _palette_saved(warnings: list[service.ContrastWarning]) -> None:
     if warnings:
         flash(
             f"The palette is saved. {len(warnings)} colour pair(s) are below WCAG AA contrast; "
-            "see the suggestions under the palette."
+            "see the suggestions under the palette.",
+            "warning",
         )
     else:
         flash("The palette is saved; every text colour reaches WCAG AA contrast.")
