@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from storefront.site.content import theme_context
 from storefront.themes import render_theme
 
 MESSAGES = {
@@ -29,7 +30,9 @@ def _handle(error: HTTPException):
         )
     site = g.get("site")
     if site is not None and not g.get("neutral"):
-        return render_theme(site, "error.html", code=code, message=message), code
+        # The storefront's menu, footer and ads: a visitor who took a wrong turn can go on.
+        page = render_theme(site, "error.html", code=code, message=message, **theme_context(site))
+        return page, code
     return render_template("neutral_error.html", code=code, message=message), code
 
 

@@ -107,8 +107,30 @@ def test_menu_hides_pages_not_shown_in_the_menu(shops, host_client):
     assert site.get("/hosting").status_code == 200
 
 
+def menu_links(body: str) -> list[str]:
+    """The hrefs in the page's main menu (both themes mark it class="site-menu")."""
+    menu = body[body.index('class="site-menu"'):]
+    return re.findall(r'href="([^"]+)"', menu[:menu.index("</nav>")])
+
+
 def test_menus_never_cross_partners(shops, host_client):
-    assert 'href="/hosting"' not in text_of(host_client("globex.localhost").get("/"))
+    globex, acme = (text_of(host_client(f"{slug}.localhost").get("/")) for slug in ("globex",
+                                                                                    "acme"))
+    assert 'href="/hosting"' not in globex
+    # the positive control: each storefront shows its own menu, Acme's with its own page
+    assert menu_links(globex) == ["/", "/contact"]
+    assert menu_links(acme) == ["/", "/hosting", "/contact"]
+
+
+@pytest.mark.parametrize("host", ["acme.localhost", "globex.localhost"])
+def test_the_404_page_has_the_storefronts_menu_and_footer(shops, host_client, host):
+    response = host_client(host).get("/no-such-page")
+    body = text_of(response)
+    assert response.status_code == 404 and "Page not found." in body
+    expected = ["/", "/hosting", "/contact"] if host.startswith("acme") else ["/", "/contact"]
+    assert menu_links(body) == expected
+    footer = body[body.index('class="site-footer"'):]
+    assert 'href="/terms"' in footer and 'href="/privacy"' in footer
 
 
 def test_active_ads_show_in_their_placement_and_others_do_not(shops, host_client):
