@@ -462,7 +462,7 @@ def test_the_heading_names_the_extensions_where_the_name_is_taken(shops, host_cl
     register_in_sandbox("free-acmetest.com", "free-acmetest.eu")
     result = search(acme_id(shops), "free-acmetest")  # Popular: pl, com, com.pl, eu, net
     assert [o.state for o in result.offers].count("available") == 3 and result.suggestions
-    title = ("free-acmetest is taken under .com, .eu, but still free under 3 other extensions "
+    title = ("free-acmetest is taken under .com and .eu, but still free under 3 other extensions "
              "above. Or how about one of these?")
     assert result.suggestions_title == title
     _, body = page(host_client, "/search?q=free-acmetest")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+from datetime import datetime
 from io import BytesIO
 
 import pytest
@@ -16,6 +17,7 @@ from flask import has_app_context
 from storefront import domain_names
 from storefront.db import db
 from storefront.i18n import TRANSLATIONS, gettext, ngettext
+from storefront.registrars.models import SandboxRegistration
 from storefront.services import catalog, subscribers
 
 PARTNER_SITE = "https://www.acme-shop.example"
@@ -104,6 +106,16 @@ def test_domain_search_frame_in_polish(shops):
     assert links and all("locale=pl" in link for link in links)
     english = shops["acme"].get("/frames/domain-search?q=taken-abc&group=popular").text
     assert "Search</button>" in english and "taken" in english and "zajęta" not in english
+
+
+def test_where_a_name_is_taken_is_told_in_polish(shops):
+    for name in ("free-abc.pl", "free-abc.com"):
+        db.session.add(SandboxRegistration(name=name, auth_code="x",
+                                           expires_at=datetime(2030, 1, 1)))
+    db.session.commit()
+    body = shops["acme"].get("/frames/domain-search?locale=pl&q=free-abc&group=popular").text
+    assert ("Nazwa free-abc jest zajęta w .pl i .com, ale wolna w 1 innym rozszerzeniu powyżej."
+            in body)
 
 
 def test_a_latin_name_left_out_of_a_cyrillic_extension_is_told_in_polish(shops):

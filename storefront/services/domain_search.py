@@ -24,7 +24,7 @@ from storefront.domain_names import (
     parse_query,
     tld_script_clash,
 )
-from storefront.i18n import N_, ngettext
+from storefront.i18n import N_, join, ngettext
 from storefront.i18n import gettext as _
 from storefront.registrars import Availability, AvailabilityState, check_availability
 from storefront.services.partner_catalogue import Catalogue, GroupView, catalogue, to_unicode
@@ -306,13 +306,13 @@ def _suggestions_title(result: SearchResult) -> str:
     taken = [offer for offer in result.offers if offer.state == "taken"]
     free = sum(offer.state == "available" for offer in result.offers)
     if not taken:  # only premium ones
-        premium = ", ".join(f".{to_unicode(o.tld)}" for o in result.offers if o.state == "premium")
+        premium = join([f".{to_unicode(o.tld)}" for o in result.offers if o.state == "premium"])
         return _("%(name)s is a premium domain under %(tlds)s. How about one of these?",
                  name=name, tlds=premium)
     if len(taken) == len(result.offers):
         return _("%(name)s is taken under every extension here. How about one of these?",
                  name=name)
-    tlds = ", ".join(f".{to_unicode(offer.tld)}" for offer in taken)
+    tlds = join([f".{to_unicode(offer.tld)}" for offer in taken])
     if free:
         return ngettext(
             "%(name)s is taken under %(tlds)s, but still free under %(num)d other extension "
