@@ -490,7 +490,6 @@ def cyrillic_tld(shops):
     sell(shops["acme"], ["xn--80asehdb"], "39.00")
     catalog.create_group(shops["acme"], "Mixed", ["pl", "com", "xn--80asehdb"])
     db.session.commit()
-    clear_caches()
     return shops
 
 
