@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from PIL import Image, ImageDraw, ImageFont
 
+from storefront import palette
 from storefront.db import db
 from storefront.models import Partner
 from storefront.services import ads, branding
@@ -34,8 +35,9 @@ class Look:
 
 
 LOOKS = {
+    # Acme's header is blue (#1f4fa3): a yellow badge and a white wordmark read on it.
     "acme": Look(
-        "AH", "#1f4fa3", "#f2a900", "Acme Hosting", "#1f4fa3", round=False,
+        "AH", "#f2a900", "#1b2433", "Acme Hosting", "#ffffff", round=False,
         email="hello@acme.example.com", phone="+48 22 100 20 30",
         address="ul. Prosta 1\n00-838 Warszawa",
         banner=("Spring sale: .pl domains for 9.99 zł",
@@ -79,11 +81,14 @@ def decorate(partner: Partner) -> None:
 
 
 def _look_for(partner: Partner) -> Look:
-    """Any other partner created by the demo gets a plain look from its name."""
+    """Any other partner created by the demo gets a plain look from its name, in the colours of
+    its header, so the logo reads there."""
     words = partner.name.split()
     initials = "".join(word[0] for word in words[:2]).upper() or partner.slug[:2].upper()
+    colours = palette.effective(partner.palette)
     return Look(
-        initials, "#444466", "#ffffff", partner.name, "#444466", round=False,
+        initials, colours["button"], colours["button_text"], partner.name,
+        colours["header_text"], round=False,
         email="", phone="", address="",
         banner=(f"Welcome to {partner.name}", "Domains, SSL and hosting in one place.", ""),
         sidebar=(partner.name, partner.name, ""),

@@ -122,6 +122,12 @@ def parse_query(
               tld=_unicode_tld(tld)),
             "idn_not_allowed",
         )
+    if tld is not None and (script := tld_script_clash(name, tld)):
+        raise DomainQueryError(
+            _("“%(domain)s” can't be registered: .%(tld)s accepts %(script)s names only.",
+              domain=f"{name_unicode}.{_unicode_tld(tld)}", tld=_unicode_tld(tld), script=script),
+            "script_not_accepted",
+        )
     alternatives: tuple[str, ...] = ()
     if len(words) > 1:
         alternatives = tuple(dict.fromkeys([name, *_hyphenated_name(words, tlds)]))
@@ -159,8 +165,26 @@ def parse_domain(
 
 
 def name_allowed_under(name: str, tld: str, idn_allowed: Mapping[str, bool]) -> bool:
-    """Whether an (ASCII) name label may be registered under a TLD: IDN needs idn_allowed."""
+    """Whether an (ASCII) name label may be registered under a TLD: IDN needs idn_allowed, and a
+    TLD written in a script other than Latin takes names in its own script only."""
+    return idn_allowed_under(name, tld, idn_allowed) and tld_script_clash(name, tld) is None
+
+
+def idn_allowed_under(name: str, tld: str, idn_allowed: Mapping[str, bool]) -> bool:
     return not name.startswith("xn--") or _idn_ok(tld, idn_allowed)
+
+
+def tld_script_clash(name: str, tld: str) -> str | None:
+    """The script a TLD takes names in (as a visitor reads it), when the (ASCII) name's letters
+    are of another: registries refuse a domain that mixes scripts, like a Latin name under the
+    Cyrillic .онлайн or .рф. None when they agree, and for every Latin or ASCII TLD."""
+    tld_scripts = _scripts(_unicode_tld(tld))
+    if not tld_scripts or tld_scripts == {"LATIN"}:
+        return None
+    takes = next((ok for ok in _COMPATIBLE_SCRIPTS if tld_scripts <= ok), tld_scripts)
+    if _scripts(_unicode(name)) <= takes:
+        return None
+    return _(" and ").join(sorted(_script_name(script) for script in tld_scripts))
 
 
 def to_ascii_label(label: str) -> str:
@@ -320,7 +344,7 @@ def _closest_tlds(typed: str, tlds: set[str], count: int = 3) -> list[str]:
 
 def _check_scripts(label: str) -> list[str]:
     """Raise for a label that mixes scripts; warn for one made only of Latin look-alikes."""
-    scripts = {script for ch in label if (script := _script(ch)) is not None}
+    scripts = _scripts(label)
     if len(scripts) > 1 and not any(scripts <= ok for ok in _COMPATIBLE_SCRIPTS):
         names = _(" and ").join(sorted(_script_name(s) for s in scripts))
         raise DomainQueryError(
@@ -360,6 +384,11 @@ _SCRIPT_NAMES = {
 
 def _script_name(script: str) -> str:
     return _(_SCRIPT_NAMES.get(script, script.title()))
+
+
+def _scripts(text: str) -> set[str]:
+    """The scripts of the letters in `text` (digits and hyphens have none)."""
+    return {script for ch in text if (script := _script(ch))}
 
 
 def _script(ch: str) -> str | None:

@@ -8,6 +8,7 @@ from flask import Flask, g, render_template, request
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from storefront.i18n import ngettext
+from storefront.site.content import theme_context
 from storefront.themes import render_theme
 
 MESSAGES = {
@@ -52,7 +53,9 @@ def _handle(error: HTTPException):
         )
     site = g.get("site")
     if site is not None and not g.get("neutral"):
-        return render_theme(site, "error.html", code=code, message=message), code, headers
+        # The storefront's menu, footer and ads: a visitor who took a wrong turn can go on.
+        page = render_theme(site, "error.html", code=code, message=message, **theme_context(site))
+        return page, code, headers
     return render_template("neutral_error.html", code=code, message=message), code, headers
 
 

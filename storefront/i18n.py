@@ -9,9 +9,11 @@ back in English, formatted the same way.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import flask_babel
+from babel.lists import format_list
 from flask import Flask, current_app, has_app_context, has_request_context, request
 
 from storefront import ROOT
@@ -45,6 +47,12 @@ def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
     if has_app_context() and "babel" in current_app.extensions:
         return flask_babel.ngettext(singular, plural, num, **variables)
     return (singular if num == 1 else plural) % {"num": num, **variables}
+
+
+def join(items: Sequence[str]) -> str:
+    """`a, b and c` in the current locale (`a, b i c` in Polish)."""
+    locale = flask_babel.get_locale() if has_request_context() else None
+    return format_list(list(items), locale=str(locale or DEFAULT_LOCALE))
 
 
 def N_(message: str) -> str:

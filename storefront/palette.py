@@ -25,14 +25,51 @@ SLOTS: dict[str, tuple[str, str]] = {
     "button_text": ("Button text", "#ffffff"),
 }
 
-# (foreground, background) pairs that must reach WCAG AA contrast for normal text (4.5:1).
-TEXT_PAIRS: tuple[tuple[str, str], ...] = (
-    ("text", "background"),
-    ("text", "surface"),
-    ("link", "background"),
-    ("header_text", "header"),
-    ("button_text", "button"),
-)
+# Every (foreground, background) pair of slots that a stylesheet paints as text, by stylesheet: each
+# theme's (by slug) and the frames' (shown by every partner, whatever its theme). The contrast check
+# reads these lists and nothing else; tests/test_palette_pairs.py parses the stylesheets and fails
+# when one paints a pair that is missing here.
+FRAMES = "frames"
+PAINTED_PAIRS: dict[str, tuple[tuple[str, str], ...]] = {
+    "classic": (
+        ("text", "background"),
+        ("text", "surface"),
+        ("text", "accent"),  # the banner ads
+        ("link", "background"),
+        ("link", "surface"),  # the footer, notices, the search box's card
+        ("primary", "background"),  # premium results
+        ("primary", "surface"),  # sidebar ad titles
+        ("header_text", "header"),
+        ("header_text", "primary"),  # the hero, price table heads, the chosen group tab
+        ("button_text", "button"),
+    ),
+    "minimal": (
+        ("text", "background"),
+        ("text", "surface"),
+        ("link", "background"),
+        ("link", "surface"),
+        ("header_text", "header"),
+        ("button_text", "button"),
+    ),
+    FRAMES: (
+        ("text", "background"),
+        ("text", "surface"),
+        ("link", "background"),
+        ("link", "surface"),
+        ("primary", "background"),  # frame titles
+        ("button_text", "button"),  # buttons and the chosen group
+    ),
+}
+DEFAULT_THEME = "classic"
+# The slot a contrast suggestion changes, when not the foreground: the one whose other uses suffer
+# least (darkening all text to suit one banner colour would spoil the rest of the page).
+ADJUSTED_SLOT = {("text", "accent"): "accent", ("header_text", "primary"): "primary"}
+
+
+def text_pairs(theme: str) -> tuple[tuple[str, str], ...]:
+    """The pairs visitors of a partner on `theme` read: its theme's and its frames'."""
+    pairs = PAINTED_PAIRS.get(theme, PAINTED_PAIRS[DEFAULT_THEME]) + PAINTED_PAIRS[FRAMES]
+    return tuple(dict.fromkeys(pairs))
 
 
 def effective(palette: Mapping[str, str] | Iterable[tuple[str, str]] | None) -> dict[str, str]:

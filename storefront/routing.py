@@ -7,16 +7,23 @@ domains redirect (301) to its primary one, except for frames and assets, which s
 
 from __future__ import annotations
 
-from flask import Flask, abort, g, redirect, request
+import hashlib
+from functools import cache
+
+from flask import Flask, Response, abort, g, redirect, request
 from werkzeug.routing import IntegerConverter
 
-from storefront import page_cache
+from storefront import ROOT, page_cache
 from storefront.tenancy import enter_tenant, partner_url, resolve_host
 
 # Blueprints that exist only on the platform host, and ones that exist only on partner hosts.
 PLATFORM_ONLY = {"platform", "panel", "cms_panel", "admin"}
 STOREFRONT_ONLY = {"site", "frames", "account", "cart"}
-SERVED_ON_EVERY_PARTNER_HOST = {"frames", "site.asset", "site.palette", "frames_static"}
+SERVED_ON_EVERY_PARTNER_HOST = {"frames", "site.asset", "site.palette", "frames_static",
+                                "favicon"}
+PLATFORM_FAVICON = ROOT / "storefront" / "static" / "favicon.ico"
+# /favicon.ico keeps its address when the icon changes: kept a day, not for good.
+FAVICON_MAX_AGE = 24 * 3600
 
 
 # Answered on any Host: Caddy asks by address (http://127.0.0.1:8000/…), before any partner exists
@@ -67,8 +74,34 @@ class AsciiIntegerConverter(IntegerConverter):
     regex = r"[0-9]+"
 
 
+def favicon() -> Response:
+    """/favicon.ico, which browsers ask every host for: the platform's icon on the platform host;
+    on a storefront the partner's own favicon, never the platform's (storefronts are white-label),
+    and 404 for a partner without one (its pages then tell browsers not to ask)."""
+    from storefront.site.views import asset_response
+
+    site = g.get("site")
+    if site is None:
+        data = _platform_favicon()
+        response = Response(data, mimetype="image/x-icon")
+        response.set_etag(hashlib.sha256(data).hexdigest())
+        response.make_conditional(request)
+    elif site.favicon_sha:
+        response = asset_response(site.partner_id, site.favicon_sha)
+    else:
+        abort(404)
+    response.headers["Cache-Control"] = f"public, max-age={FAVICON_MAX_AGE}"
+    return response
+
+
+@cache
+def _platform_favicon() -> bytes:
+    return PLATFORM_FAVICON.read_bytes()
+
+
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = AsciiIntegerConverter
     app.before_request(gate)
     app.after_request(page_cache.store)
     app.add_url_rule("/", "home", home, methods=["GET", "POST"])
+    app.add_url_rule("/favicon.ico", "favicon", favicon)

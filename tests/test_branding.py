@@ -121,9 +121,14 @@ def test_a_value_that_is_not_a_colour_is_refused_and_nothing_changes(acme_admin,
 
 
 def test_the_injection_never_reaches_a_stylesheet(acme_admin, host_client):
-    acme_admin.post("/panel/acme/branding/palette", data=full_palette(link=INJECTION))
+    own = full_palette(primary="#123456", link="#0a3d7a")
+    assert acme_admin.post("/panel/acme/branding/palette", data=own).status_code == 302
+    refused = acme_admin.post("/panel/acme/branding/palette", data={**own, "link": INJECTION})
+    assert refused.status_code == 400
     home = page_with_palette(host_client("acme.localhost"))
     assert "alert(1)" not in home
+    # the positive control: the stylesheet was read, and it holds the partner's own colours
+    assert "--primary:#123456" in home and "--link:#0a3d7a" in home
 
 
 def test_a_missing_slot_is_refused(acme_admin):
@@ -158,6 +163,42 @@ def test_low_contrast_is_saved_with_a_warning_and_a_suggestion_that_passes(acme_
     )
     assert acme().palette["text"] == suggestion
     assert "Text on page background has a contrast" not in response.get_data(as_text=True)
+
+
+def test_banner_text_on_the_accent_colour_is_checked(acme_admin):
+    """The classic theme paints banner ads in the text colour on the accent colour."""
+    colours = full_palette(text="#1d2330", accent="#2b3040")
+    response = acme_admin.post("/panel/acme/branding/palette", data=colours, follow_redirects=True)
+    page = html.unescape(response.get_data(as_text=True))
+    match = re.search(
+        r"Text on accent has a contrast of ([\d.]+):1.*?Try (#[0-9a-f]{6}) for accent", page, re.S
+    )
+    assert match, page
+    suggestion = match.group(2)
+    assert contrast_ratio(suggestion, "#1d2330") >= 4.5
+    assert f"Use {suggestion} for accent" in page
+    assert "Text on page background has" not in page  # the text colour itself is fine
+
+    # The suggestion changes the accent, not the text colour every page is written in.
+    response = acme_admin.post(
+        "/panel/acme/branding/palette/suggestion", data={"slot": "accent", "colour": suggestion},
+        follow_redirects=True,
+    )
+    assert acme().palette["accent"] == suggestion and acme().palette["text"] == "#1d2330"
+    assert "Every text colour reaches" in response.get_data(as_text=True)
+
+
+def test_warnings_name_only_pairs_the_partners_theme_and_frames_paint(acme_admin):
+    # Header text in the primary colour: unreadable on the classic theme's hero and table heads,
+    # never painted by the minimal theme or the frames.
+    colours = full_palette(primary="#0b6e4f", header="#fbfaf5", header_text="#0b6e4f")
+    acme_admin.post("/panel/acme/branding/palette", data=colours)
+    classic = acme_admin.get("/panel/acme/branding").get_data(as_text=True)
+    assert "Header text on primary has a contrast of 1.00:1" in classic
+    acme_admin.post("/panel/acme/branding/theme", data={"theme": "minimal"})
+    minimal = acme_admin.get("/panel/acme/branding").get_data(as_text=True)
+    assert "Header text on primary" not in minimal
+    assert "Every text colour reaches" in minimal
 
 
 def test_a_forged_suggestion_is_refused(acme_admin):

@@ -11,6 +11,7 @@ from storefront.domain_names import (
     name_allowed_under,
     parse_query,
     suggestions,
+    tld_script_clash,
     to_ascii_label,
 )
 
@@ -189,6 +190,31 @@ def test_idn_under_a_tld_without_idn_is_refused():
     assert name_allowed_under("xn--w-uga1v8h", "pl", IDN)
     assert name_allowed_under("example", "com.pl", IDN)
     assert not name_allowed_under("xn--w-uga1v8h", "unknown", IDN)
+
+
+@pytest.mark.parametrize(
+    ("name", "tld", "clash"),
+    [
+        ("xn--w-uga1v8h", "xn--p1ai", "Cyrillic"),  # żółw: Latin (Polish letters) under .рф
+        ("example", "xn--p1ai", "Cyrillic"),  # ASCII is Latin too
+        ("xn--e1afmkfd", "xn--p1ai", None),  # пример.рф
+        ("2024", "xn--p1ai", None),  # digits and hyphens belong to no script
+        ("example", "com", None),
+        ("xn--w-uga1v8h", "pl", None),
+        ("xn--e1afmkfd", "com", None),  # a Latin TLD takes what its IDN table allows
+    ],
+)
+def test_a_tld_in_another_script_takes_names_in_its_own(name, tld, clash):
+    assert tld_script_clash(name, tld) == clash
+    assert name_allowed_under(name, tld, IDN) is (clash is None)
+
+
+def test_a_latin_name_under_a_cyrillic_tld_is_refused_with_the_reason():
+    for query in ("żółw.рф", "example.рф", "example.xn--p1ai"):
+        error = refused(query)
+        assert error.code == "script_not_accepted"
+        assert error.message.endswith("can't be registered: .рф accepts Cyrillic names only.")
+    assert refused("żółw.рф").message.startswith("“żółw.рф”")
 
 
 def test_to_ascii_label():

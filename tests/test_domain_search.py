@@ -9,6 +9,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from urllib.parse import quote
 
 import pytest
@@ -19,6 +20,7 @@ from cms_pages.models import Page
 from storefront.db import db
 from storefront.models.catalog import Tld
 from storefront.registrars import check_availability, close_backends, get_backend
+from storefront.registrars.models import SandboxRegistration
 from storefront.services import catalog, domain_search
 from storefront.services.catalog import format_price
 from storefront.services.domain_search import GroupNotFound, price_table, search
@@ -332,8 +334,16 @@ def test_group_switch_keeps_the_query(shops, host_client):
     _, body = page(host_client, "/search?q=free-go&group=poland")
     assert 'href="/search?q=free-go&amp;group=world"' in body
     assert re.search(r'href="/search\?q=free-go&amp;group=poland" aria-current="page"', body)
-    assert '<option value="poland" selected>' in body
+    # the tabs switch groups, and a new search stays in the chosen one
+    assert '<input type="hidden" name="group" value="poland">' in body
     assert "free-go.waw.pl" in body and "free-go.eu" not in body
+
+
+def test_the_results_page_switches_groups_one_way(shops, host_client):
+    for query in ("", "?q=free-go", "?q=free-go&group=poland"):
+        _, body = page(host_client, f"/search{query}")
+        assert body.count('class="search-groups"') == 1  # the tabs
+        assert "<select" not in body  # and no group dropdown beside them
 
 
 def test_another_partners_group_is_404(shops, host_client):
@@ -443,3 +453,67 @@ def test_search_uses_the_configured_timeout_by_default(shops, backends):
     close_backends()
     assert search(shops["acme"], "free-u.pl").exact.state == "unknown"
 
+
+
+# --- what the results say ---------------------------------------------------------------------
+
+
+def register_in_sandbox(*names: str) -> None:
+    for name in names:
+        db.session.add(SandboxRegistration(name=name, auth_code="x",
+                                           expires_at=datetime(2030, 1, 1)))
+    db.session.commit()
+
+
+def test_the_heading_names_the_extensions_where_the_name_is_taken(shops, host_client):
+    register_in_sandbox("free-acmetest.com", "free-acmetest.eu")
+    result = search(acme_id(shops), "free-acmetest")  # Popular: pl, com, com.pl, eu, net
+    assert [o.state for o in result.offers].count("available") == 3 and result.suggestions
+    title = ("free-acmetest is taken under .com and .eu, but still free under 3 other extensions "
+             "above. Or how about one of these?")
+    assert result.suggestions_title == title
+    _, body = page(host_client, "/search?q=free-acmetest")
+    assert f'<h2 class="suggestions-title">{title}</h2>' in body
+    assert "free-acmetest is taken. How about" not in body
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ("taken-name", "taken-name is taken under every extension here. How about one of these?"),
+        ("taken-name.com", "taken-name.com is taken. How about one of these?"),
+        ("premium-name.com", "premium-name.com is a premium domain. How about one of these?"),
+    ],
+)
+def test_the_heading_says_what_is_taken(shops, query, title):
+    assert search(acme_id(shops), query).suggestions_title == title
+
+
+@pytest.fixture
+def cyrillic_tld(shops):
+    """Acme also sells .онлайн (a Cyrillic IDN TLD) in a group beside .pl and .com."""
+    catalog.import_catalogue(io.StringIO(HEADER + "xn--80asehdb,idn,1.00,1.00,1.00,PLN,1,10,1,"
+                                                  "sandbox,1\n"))
+    sell(shops["acme"], ["xn--80asehdb"], "39.00")
+    catalog.create_group(shops["acme"], "Mixed", ["pl", "com", "xn--80asehdb"])
+    db.session.commit()
+    return shops
+
+
+def test_a_latin_name_is_never_offered_under_a_cyrillic_extension(cyrillic_tld, host_client):
+    for query in ("żółw", "free-acmetest"):
+        result = search(acme_id(cyrillic_tld), query, "mixed")
+        assert [o.tld for o in result.offers] == ["pl", "com"]
+        assert all(o.tld != "xn--80asehdb" for o in result.suggestions)
+        assert "We left out .онлайн: it accepts Cyrillic names only." in result.warnings
+    _, body = page(host_client, "/search?q=" + qs("żółw") + "&group=mixed")
+    assert "We left out .онлайн: it accepts Cyrillic names only." in body
+    assert "żółw.онлайн" not in body
+
+    cyrillic = search(acme_id(cyrillic_tld), "пример", "mixed")
+    assert "пример.онлайн" in [o.domain_unicode for o in cyrillic.offers]
+    assert not any("онлайн" in warning for warning in cyrillic.warnings)
+
+    typed = search(acme_id(cyrillic_tld), "żółw.онлайн")
+    assert typed.error_code == "script_not_accepted" and typed.exact is None
+    assert typed.error == "“żółw.онлайн” can't be registered: .онлайн accepts Cyrillic names only."

@@ -3,6 +3,7 @@ between partners, and the panel's scoping and roles."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -233,6 +234,24 @@ def test_nxdomain_is_explained(acme_panel, two_partners, dns_server):
     assert "nowhere.acme.test does not exist in DNS (NXDOMAIN)" in page.get_data(as_text=True)
     (row,) = rows()
     assert not row.is_verified and "NXDOMAIN" in row.last_check_result
+
+
+def flashes(page) -> list[tuple[str, str]]:
+    """(class, text) of each banner shown after an action."""
+    return re.findall(r'<p class="flash ([a-z -]+)"[^>]*>([^<]*)</p>', page.get_data(as_text=True))
+
+
+def test_a_failed_check_is_an_error_banner_and_a_passed_one_a_success(acme_panel, two_partners,
+                                                                      dns_server):
+    domain = add(two_partners["acme"], "nowhere.acme.test")
+    ((style, text),) = flashes(check(acme_panel, domain))
+    assert style == "flash-error" and "does not exist in DNS (NXDOMAIN)" in text
+    assert '<p class="flash flash-error" role="alert">' in check(acme_panel, domain).get_data(
+        as_text=True)
+
+    point(dns_server, domain)
+    ((style, text),) = flashes(check(acme_panel, domain))
+    assert style == "flash-message" and text.startswith("nowhere.acme.test: Verified")
 
 
 def test_timeout_is_explained(acme_panel, two_partners, dns_server):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+from datetime import datetime
 from io import BytesIO
 
 import pytest
@@ -16,6 +17,7 @@ from flask import has_app_context
 from storefront import domain_names
 from storefront.db import db
 from storefront.i18n import TRANSLATIONS, gettext, ngettext
+from storefront.registrars.models import SandboxRegistration
 from storefront.services import catalog, subscribers
 
 PARTNER_SITE = "https://www.acme-shop.example"
@@ -96,13 +98,37 @@ def test_domain_search_frame_in_polish(shops):
     body = shops["acme"].get("/frames/domain-search?locale=pl&q=taken-abc&group=popular").text
     assert "Szukaj</button>" in body and "Znajdź swoją domenę" in body
     assert "zajęta" in body and "Transfer 60,00" in body and "zł" in body
-    assert "Propozycje" in body  # the name is taken, so variants are suggested
+    # the name is taken everywhere in the group, so variants are suggested
+    assert "Nazwa taken-abc jest zajęta we wszystkich rozszerzeniach tutaj" in body
     assert "Dodaj</a>" in body and "Add</a>" not in body and "taken<" not in body
     # Every link inside the frame keeps the locale.
     links = re.findall(r'href="(/frames/[^"]+)"', body)
     assert links and all("locale=pl" in link for link in links)
     english = shops["acme"].get("/frames/domain-search?q=taken-abc&group=popular").text
     assert "Search</button>" in english and "taken" in english and "zajęta" not in english
+
+
+def test_where_a_name_is_taken_is_told_in_polish(shops):
+    for name in ("free-abc.pl", "free-abc.com"):
+        db.session.add(SandboxRegistration(name=name, auth_code="x",
+                                           expires_at=datetime(2030, 1, 1)))
+    db.session.commit()
+    body = shops["acme"].get("/frames/domain-search?locale=pl&q=free-abc&group=popular").text
+    assert ("Nazwa free-abc jest zajęta w .pl i .com, ale wolna w 1 innym rozszerzeniu powyżej."
+            in body)
+
+
+def test_a_latin_name_left_out_of_a_cyrillic_extension_is_told_in_polish(shops):
+    catalog.set_retail_prices(shops["acme_partner"], "xn--80asehdb", register="150",
+                              renew="150", transfer="150")
+    catalog.create_group(shops["acme_partner"], "Mixed", ["pl", "xn--80asehdb"])
+    db.session.commit()
+    body = shops["acme"].get("/frames/domain-search?locale=pl&q=żółw&group=mixed").text
+    assert ("Pominęliśmy .онлайн: ta domena przyjmuje tylko nazwy w swoim piśmie (cyrylica)."
+            in body)
+    assert "żółw.pl" in body and "żółw.онлайн" not in body
+    typed = shops["acme"].get("/frames/domain-search?locale=pl&q=żółw.онлайн").text
+    assert "„żółw.онлайн” nie da się zarejestrować: domena .онлайн przyjmuje tylko" in typed
 
 
 def test_a_bad_query_is_refused_in_polish(shops):

@@ -1,10 +1,12 @@
 """The storefront as a visitor sees it: pages, menu, ads, assets, theme and colours, per partner."""
 
 import hashlib
+import io
 import re
 from datetime import date, timedelta
 
 import pytest
+from PIL import Image
 from sqlalchemy import event, select
 
 from cms_pages.models import Page
@@ -107,8 +109,30 @@ def test_menu_hides_pages_not_shown_in_the_menu(shops, host_client):
     assert site.get("/hosting").status_code == 200
 
 
+def menu_links(body: str) -> list[str]:
+    """The hrefs in the page's main menu (both themes mark it class="site-menu")."""
+    menu = body[body.index('class="site-menu"'):]
+    return re.findall(r'href="([^"]+)"', menu[:menu.index("</nav>")])
+
+
 def test_menus_never_cross_partners(shops, host_client):
-    assert 'href="/hosting"' not in text_of(host_client("globex.localhost").get("/"))
+    globex, acme = (text_of(host_client(f"{slug}.localhost").get("/")) for slug in ("globex",
+                                                                                    "acme"))
+    assert 'href="/hosting"' not in globex
+    # the positive control: each storefront shows its own menu, Acme's with its own page
+    assert menu_links(globex) == ["/", "/contact"]
+    assert menu_links(acme) == ["/", "/hosting", "/contact"]
+
+
+@pytest.mark.parametrize("host", ["acme.localhost", "globex.localhost"])
+def test_the_404_page_has_the_storefronts_menu_and_footer(shops, host_client, host):
+    response = host_client(host).get("/no-such-page")
+    body = text_of(response)
+    assert response.status_code == 404 and "Page not found." in body
+    expected = ["/", "/hosting", "/contact"] if host.startswith("acme") else ["/", "/contact"]
+    assert menu_links(body) == expected
+    footer = body[body.index('class="site-footer"'):]
+    assert 'href="/terms"' in footer and 'href="/privacy"' in footer
 
 
 def test_active_ads_show_in_their_placement_and_others_do_not(shops, host_client):
@@ -158,6 +182,31 @@ def test_image_ad_and_logo_use_the_partners_assets(shops, host_client):
     globex = text_of(host_client("globex.localhost").get("/"))
     assert sha not in globex
     assert '<span class="logo-text">Globex Domains</span>' in globex
+
+
+def test_the_platform_host_serves_its_favicon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/x-icon"
+    assert response.headers["Cache-Control"] == "public, max-age=86400"
+    with Image.open(io.BytesIO(response.data)) as icon:
+        assert icon.format == "ICO" and icon.size[0] >= 16
+    again = client.get("/favicon.ico", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_a_storefront_serves_the_partners_own_favicon_or_none(shops, host_client):
+    acme = shops["acme"]
+    acme.favicon_sha = add_asset(acme)
+    db.session.commit()
+    response = host_client("acme.localhost").get("/favicon.ico")
+    assert response.status_code == 200 and response.data == PNG
+    assert response.content_type == "image/png"
+    assert response.headers["Cache-Control"] == "public, max-age=86400"
+    # Globex has none: never the platform's icon (white-label), and its pages say so, so
+    # browsers do not ask for /favicon.ico on every page.
+    assert host_client("globex.localhost").get("/favicon.ico").status_code == 404
+    assert '<link rel="icon" href="data:,">' in text_of(host_client("globex.localhost").get("/"))
+    assert host_client("nobody.localhost").get("/favicon.ico").status_code == 404
 
 
 def test_asset_is_served_with_immutable_caching(shops, host_client):

@@ -75,7 +75,7 @@ def application_reject(application_id: int):
     if ConfirmForm().validate_on_submit():
         result = transaction.submit(None, lambda: applications.reject(application))
         if transaction.refused(result):
-            flash(result.error.message)
+            flash(result.error.message, "error")
         else:
             flash(f"Rejected the application from {application.company_name}; they are told so.")
     return redirect(url_for("admin.application_detail", application_id=application.id))

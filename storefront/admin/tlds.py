@@ -117,7 +117,7 @@ def tld_edit(name: str):
             flash(f"Saved .{tld.unicode_name}.")
             if below:
                 flash(f"{below} partner(s) now sell .{tld.unicode_name} below the wholesale "
-                      f"price; they should raise their prices.")
+                      f"price; they should raise their prices.", "warning")
             return redirect(url_for("admin.tld_edit", name=tld.name))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("admin/tld.html", tld=tld, form=form,

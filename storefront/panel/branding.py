@@ -27,6 +27,7 @@ from storefront.panel.branding_forms import (
 )
 from storefront.services import branding as service
 from storefront.services.assets import Upload
+from storefront.services.logo_contrast import check_logo
 from storefront.site.views import asset_response
 from storefront.tenancy import raw_host
 
@@ -171,7 +172,8 @@ def _palette_saved(warnings: list[service.ContrastWarning]) -> None:
     if warnings:
         flash(
             f"The palette is saved. {len(warnings)} colour pair(s) are below WCAG AA contrast; "
-            "see the suggestions under the palette."
+            "see the suggestions under the palette.",
+            "warning",
         )
     else:
         flash("The palette is saved; every text colour reaches WCAG AA contrast.")
@@ -215,9 +217,10 @@ def _page(status: int = 200, **forms: FlaskForm):
         "panel/branding.html",
         themes=themes.available(),
         slots=palette.SLOTS,
-        text_pairs=palette.TEXT_PAIRS,
+        text_pairs=palette.text_pairs(partner.theme),
         colours=colours,
-        contrast_warnings=service.contrast_warnings(colours),
+        contrast_warnings=service.contrast_warnings(colours, partner.theme),
+        logo_check=check_logo(partner),
         raw_host=raw_host(partner.slug),
         **context,
     ), status

@@ -54,7 +54,7 @@ def domains():
         if not transaction.refused(domain):
             if service.held_elsewhere(g.partner, domain.host):
                 flash(f"{domain.host} is in use by another storefront. Add the records below: it "
-                      "moves to yours once its TXT token is proven.")
+                      "moves to yours once its TXT token is proven.", "warning")
             else:
                 flash(f"Added {domain.host}. Add the DNS records below, then check DNS.")
             return _back()
@@ -66,7 +66,7 @@ def domains():
 def check_domain(domain_id: str):
     domain = get_for_partner(PartnerDomain, domain_id, g.partner.id)
     result = service.check_dns(g.partner, domain)
-    flash(f"{domain.host}: {result.summary}")
+    flash(f"{domain.host}: {result.summary}", "message" if result.verified else "error")
     return _back()
 
 

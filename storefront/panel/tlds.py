@@ -196,7 +196,7 @@ def stop_selling(tld_name: str):
     if not ActionForm().validate_on_submit():
         return back
     if catalog.get_partner_tld(g.partner, tld.name) is None:
-        flash(f"You don't sell .{tld.unicode_name}.")
+        flash(f"You don't sell .{tld.unicode_name}.", "error")
         return back
     left = [group.name for group in catalog.groups(g.partner) if tld.name in group.tld_names]
     catalog.stop_selling(g.partner, tld.name)

@@ -73,7 +73,8 @@ class ContrastWarning:
     foreground: str  # slot names
     background: str
     ratio: float
-    suggestion: str  # a colour for the foreground slot that reaches AA
+    slot: str  # the slot the suggestion is for: the foreground, or the background of the pair
+    suggestion: str  # a colour for that slot that brings the pair to AA
 
     @property
     def message(self) -> str:
@@ -82,7 +83,7 @@ class ContrastWarning:
         return (
             f"{fg_label} on {bg_label.lower()} has a contrast of {self.ratio:.2f}:1, below the "
             f"{AA_NORMAL_TEXT}:1 that WCAG AA asks for text. Try {self.suggestion} for "
-            f"{fg_label.lower()}."
+            f"{palette.SLOTS[self.slot][0].lower()}."
         )
 
 
@@ -91,7 +92,7 @@ def set_palette(partner: Partner, values: Mapping[str, str]) -> list[ContrastWar
     chosen = {slot: parse_colour(slot, values.get(slot)) for slot in palette.SLOTS}
     partner.palette = chosen
     db.session.flush()
-    return contrast_warnings(chosen)
+    return contrast_warnings(chosen, partner.theme)
 
 
 def set_palette_slot(partner: Partner, slot: str, value: str) -> list[ContrastWarning]:
@@ -115,14 +116,17 @@ def parse_colour(slot: str, value: object) -> str:
     return text
 
 
-def contrast_warnings(colours: Mapping[str, str] | None) -> list[ContrastWarning]:
+def contrast_warnings(colours: Mapping[str, str] | None, theme: str) -> list[ContrastWarning]:
+    """The text pairs that the partner's theme and frames paint below AA, each with a fix."""
     effective = palette.effective(colours)
     warnings = []
-    for fg, bg in palette.TEXT_PAIRS:
+    for fg, bg in palette.text_pairs(theme):
         ratio = contrast_ratio(effective[fg], effective[bg])
         if ratio < AA_NORMAL_TEXT:
+            slot = palette.ADJUSTED_SLOT.get((fg, bg), fg)
+            other = effective[bg if slot == fg else fg]
             warnings.append(
-                ContrastWarning(fg, bg, ratio, suggest_foreground(effective[fg], effective[bg]))
+                ContrastWarning(fg, bg, ratio, slot, suggest_foreground(effective[slot], other))
             )
     return warnings
 

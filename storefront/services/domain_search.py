@@ -16,8 +16,15 @@ from typing import Any
 from flask import current_app
 
 from storefront import domain_names
-from storefront.domain_names import DomainQueryError, ParsedDomain, name_allowed_under, parse_query
-from storefront.i18n import N_
+from storefront.domain_names import (
+    DomainQueryError,
+    ParsedDomain,
+    idn_allowed_under,
+    name_allowed_under,
+    parse_query,
+    tld_script_clash,
+)
+from storefront.i18n import N_, join, ngettext
 from storefront.i18n import gettext as _
 from storefront.registrars import Availability, AvailabilityState, check_availability
 from storefront.services.partner_catalogue import Catalogue, GroupView, catalogue, to_unicode
@@ -78,6 +85,7 @@ class SearchResult:
     exact: DomainOffer | None = None  # first when a TLD was typed (also when not in the group)
     offers: tuple[DomainOffer, ...] = ()  # every TLD of the group, in group order, exact left out
     suggestions: tuple[DomainOffer, ...] = ()  # when the name is taken: available variants only
+    suggestions_title: str = ""  # what the suggestions are for: where the name is taken
     alternatives: tuple[str, ...] = ()  # e.g. "myshop", "my-shop" for "my shop"
     warnings: tuple[str, ...] = ()  # e.g. look-alike letters, spaces removed
     closest_unicode: tuple[str, ...] = ()  # `closest` as a visitor reads them
@@ -128,12 +136,14 @@ def search(partner: Tenant, query: str, group_slug: str | None = None, *, tld: s
         offers=tuple(offer(domain, t) for domain, t in group_domains.items()),
         alternatives=parsed.alternatives,
         alternatives_unicode=tuple(to_unicode(name) for name in parsed.alternatives),
-        warnings=parsed.warnings + _idn_warnings(parsed, group_tlds, idn),
+        warnings=(parsed.warnings + _idn_warnings(parsed, group_tlds, idn)
+                  + _script_warnings(parsed, group_tlds, idn)),
     )
     if result.name_taken:
         found = (offer(domain, t) for domain, t in candidates.items())
         available = [o for o in found if o.state == "available"]
-        result = replace(result, suggestions=tuple(available[:MAX_SUGGESTIONS]))
+        result = replace(result, suggestions=tuple(available[:MAX_SUGGESTIONS]),
+                         suggestions_title=_suggestions_title(result))
     return result
 
 
@@ -262,9 +272,52 @@ def _idn_warnings(parsed: ParsedDomain, group_tlds: tuple[str, ...],
     if not parsed.is_idn:
         return ()
     left_out = [t for t in group_tlds
-                if t != parsed.tld and not name_allowed_under(parsed.name, t, idn)]
+                if t != parsed.tld and not idn_allowed_under(parsed.name, t, idn)]
     if not left_out:
         return ()
     shown = ", ".join(f".{to_unicode(t)}" for t in left_out)
     return (_("Names with accented or non-Latin letters can't be registered under %(tlds)s, "
               "so we left those out.", tlds=shown),)
+
+
+def _script_warnings(parsed: ParsedDomain, group_tlds: tuple[str, ...],
+                     idn: dict[str, bool]) -> tuple[str, ...]:
+    """Why a TLD written in another script (.онлайн for a Latin name) is not among the results."""
+    warnings = []
+    for tld in group_tlds:
+        if tld == parsed.tld or not idn_allowed_under(parsed.name, tld, idn):
+            continue
+        script = tld_script_clash(parsed.name, tld)
+        if script:
+            warnings.append(_("We left out .%(tld)s: it accepts %(script)s names only.",
+                              tld=to_unicode(tld), script=script))
+    return tuple(warnings)
+
+
+def _suggestions_title(result: SearchResult) -> str:
+    """What the suggestions are for, naming only the extensions where the name is really taken."""
+    if result.exact is not None:
+        if result.exact.state == "premium":
+            return _("%(domain)s is a premium domain. How about one of these?",
+                     domain=result.exact.domain_unicode)
+        return _("%(domain)s is taken. How about one of these?",
+                 domain=result.exact.domain_unicode)
+    name = result.name_unicode or ""
+    taken = [offer for offer in result.offers if offer.state == "taken"]
+    free = sum(offer.state == "available" for offer in result.offers)
+    if not taken:  # only premium ones
+        premium = join([f".{to_unicode(o.tld)}" for o in result.offers if o.state == "premium"])
+        return _("%(name)s is a premium domain under %(tlds)s. How about one of these?",
+                 name=name, tlds=premium)
+    if len(taken) == len(result.offers):
+        return _("%(name)s is taken under every extension here. How about one of these?",
+                 name=name)
+    tlds = join([f".{to_unicode(offer.tld)}" for offer in taken])
+    if free:
+        return ngettext(
+            "%(name)s is taken under %(tlds)s, but still free under %(num)d other extension "
+            "above. Or how about one of these?",
+            "%(name)s is taken under %(tlds)s, but still free under %(num)d other extensions "
+            "above. Or how about one of these?",
+            free, name=name, tlds=tlds)
+    return _("%(name)s is taken under %(tlds)s. How about one of these?", name=name, tlds=tlds)

@@ -93,7 +93,6 @@ def search() -> str:
         result=result,
         submitted=submitted,
         query=result.query,
-        search_groups=result.groups,
         search_group=result.group,
         money=_money,
         **theme_context(g.site),

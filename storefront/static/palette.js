@@ -6,6 +6,7 @@
   var HEX = /^#[0-9a-fA-F]{6}$/;
   var form = document.querySelector("[data-palette-form]");
   var preview = document.getElementById("palette-preview");
+  var logo = document.getElementById("logo-preview");  // the logo on the header colour
 
   document.querySelectorAll(".swatch[data-colour]").forEach(function (swatch) {
     var colour = swatch.getAttribute("data-colour");
@@ -39,6 +40,7 @@
     var chosen = colours();
     Object.keys(chosen).forEach(function (slot) {
       preview.style.setProperty("--pv-" + slot.replace(/_/g, "-"), chosen[slot]);
+      if (logo) logo.style.setProperty("--pv-" + slot.replace(/_/g, "-"), chosen[slot]);
     });
     document.querySelectorAll("[data-live-contrast] li").forEach(function (item) {
       var fg = chosen[item.getAttribute("data-fg")], bg = chosen[item.getAttribute("data-bg")];
