@@ -467,7 +467,7 @@ def register_in_sandbox(*names: str) -> None:
 
 def test_the_heading_names_the_extensions_where_the_name_is_taken(shops, host_client):
     register_in_sandbox("free-acmetest.com", "free-acmetest.eu")
-    result = search(acme_id(shops), "free-acmetest")  # Popular: pl, com, com.pl, eu, net
+    result = search(shops["acme"], "free-acmetest")  # Popular: pl, com, com.pl, eu, net
     assert [o.state for o in result.offers].count("available") == 3 and result.suggestions
     title = ("free-acmetest is taken under .com and .eu, but still free under 3 other extensions "
              "above. Or how about one of these?")
@@ -486,7 +486,7 @@ def test_the_heading_names_the_extensions_where_the_name_is_taken(shops, host_cl
     ],
 )
 def test_the_heading_says_what_is_taken(shops, query, title):
-    assert search(acme_id(shops), query).suggestions_title == title
+    assert search(shops["acme"], query).suggestions_title == title
 
 
 @pytest.fixture
@@ -502,7 +502,7 @@ def cyrillic_tld(shops):
 
 def test_a_latin_name_is_never_offered_under_a_cyrillic_extension(cyrillic_tld, host_client):
     for query in ("żółw", "free-acmetest"):
-        result = search(acme_id(cyrillic_tld), query, "mixed")
+        result = search(cyrillic_tld["acme"], query, "mixed")
         assert [o.tld for o in result.offers] == ["pl", "com"]
         assert all(o.tld != "xn--80asehdb" for o in result.suggestions)
         assert "We left out .онлайн: it accepts Cyrillic names only." in result.warnings
@@ -510,10 +510,10 @@ def test_a_latin_name_is_never_offered_under_a_cyrillic_extension(cyrillic_tld, 
     assert "We left out .онлайн: it accepts Cyrillic names only." in body
     assert "żółw.онлайн" not in body
 
-    cyrillic = search(acme_id(cyrillic_tld), "пример", "mixed")
+    cyrillic = search(cyrillic_tld["acme"], "пример", "mixed")
     assert "пример.онлайн" in [o.domain_unicode for o in cyrillic.offers]
     assert not any("онлайн" in warning for warning in cyrillic.warnings)
 
-    typed = search(acme_id(cyrillic_tld), "żółw.онлайн")
+    typed = search(cyrillic_tld["acme"], "żółw.онлайн")
     assert typed.error_code == "script_not_accepted" and typed.exact is None
     assert typed.error == "“żółw.онлайн” can't be registered: .онлайн accepts Cyrillic names only."
