@@ -14,7 +14,7 @@ from flask import Flask, Response, abort, g, redirect, request
 from werkzeug.routing import IntegerConverter
 
 from storefront import ROOT, page_cache
-from storefront.tenancy import enter_tenant, partner_url, resolve_host
+from storefront.tenancy import Site, enter_tenant, partner_url, resolve_host
 
 # Blueprints that exist only on the platform host, and ones that exist only on partner hosts.
 PLATFORM_ONLY = {"platform", "panel", "cms_panel", "admin"}
@@ -80,14 +80,14 @@ def favicon() -> Response:
     and 404 for a partner without one (its pages then tell browsers not to ask)."""
     from storefront.site.views import asset_response
 
-    site = g.get("site")
+    site: Site | None = g.get("site")
     if site is None:
         data = _platform_favicon()
         response = Response(data, mimetype="image/x-icon")
         response.set_etag(hashlib.sha256(data).hexdigest())
         response.make_conditional(request)
     elif site.favicon_sha:
-        response = asset_response(site.partner_id, site.favicon_sha)
+        response = asset_response(site, site.favicon_sha)
     else:
         abort(404)
     response.headers["Cache-Control"] = f"public, max-age={FAVICON_MAX_AGE}"
