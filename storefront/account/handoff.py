@@ -42,7 +42,7 @@ from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from storefront.account.views import _me, _render, bp
+from storefront.account.views import _render, bp
 from storefront.i18n import gettext as _
 from storefront.models import Subscriber
 from storefront.security import local_path
@@ -73,13 +73,16 @@ def _exempt_arrive_from_csrf(state) -> None:
 
 @bp.route("/handoff")
 def handoff() -> Response:
+    """Log in at once when embed.js's proof came with the token and no other subscriber is logged
+    in here; otherwise show whose account it is and ask for a click."""
     in_url = request.args.get("token", "")
     in_cookie = request.cookies.get(PROOF_COOKIE, "")
     raw = in_url or in_cookie
     proven = bool(in_cookie) and hmac.compare_digest(in_cookie.encode(), raw.encode())
     next_path = local_path(request.args.get("next"), "/account/")
     subscriber = subscribers.peek_token(g.site, "handoff", raw)
-    me = _me() if isinstance(current_user._get_current_object(), Subscriber) else None
+    logged_in = current_user._get_current_object()
+    me = logged_in if isinstance(logged_in, Subscriber) else None
     if subscriber is None:
         response = _expired()
     elif (me is not None and me.id == subscriber.id) or (proven and me is None):
