@@ -51,7 +51,7 @@ def end_other_sessions():
 @bp.route("/login/reset", methods=["GET", "POST"])
 def reset_request():
     if request.method == "POST":
-        limits.hit("password_reset")
+        limits.hit("password_reset", account=request.form.get("email", ""))
     form = ResetRequestForm()
     if form.validate_on_submit():
         users.request_password_reset(form.email.data)
