@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cms_pages.models import Page
+from cms_pages.rendering import stored_html
 from storefront.db import db
 
 DEFAULTS_DIR = Path(__file__).parent / "default_pages"
@@ -42,6 +43,7 @@ def install_default_pages(partner) -> list[Page]:
             body=meta["body"].replace("{partner}", partner.name),
             published=True,
         )
+        page.body_html = stored_html(page.body)
         db.session.add(page)
         pages.append(page)
     db.session.flush()

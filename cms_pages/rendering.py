@@ -99,15 +99,32 @@ def _module_at(tokens: list[Any], i: int) -> str | None:
     return match.group(1)
 
 
-def render_body(body: str, site: Tenant | None) -> str:
-    """The page body as HTML, modules included, ready to cache and to mark safe in a theme."""
+def module_marker(name: str) -> str:
+    """Where a module goes in a stored body: an HTML comment, which `sanitise` strips from anything
+    an editor writes, so only `stored_html` can put one there."""
+    return f"<!--module:{name}-->"
+
+
+_MARKER = re.compile(r"<!--module:([a-z-]+)-->")
+
+
+def stored_html(body: str) -> str:
+    """The body as it is kept in `Page.body_html` when the page is saved: sanitised HTML with a
+    marker where each module goes (modules show live prices and contacts, so they are rendered
+    when the page is shown)."""
+    return "".join(value if kind == "html" else module_marker(value)
+                   for kind, value in body_parts(body))
+
+
+def render_body(body_html: str, site: Tenant | None) -> str:
+    """A stored body as HTML, its modules rendered, ready to cache and to mark safe in a theme."""
     html = []
-    for kind, value in body_parts(body):
-        if kind == "html":
-            html.append(value)
-        else:
-            template = f"cms_modules/{value}.html"
-            html.append(render_template(template, site=site, **module_context(value, site)))
+    for index, piece in enumerate(_MARKER.split(body_html)):
+        if index % 2 == 0:
+            html.append(piece)
+        elif piece in MODULES:
+            template = f"cms_modules/{piece}.html"
+            html.append(render_template(template, site=site, **module_context(piece, site)))
     return Markup("".join(html))
 
 

@@ -14,6 +14,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy.exc import IntegrityError
 
+from cms_pages.services import render_stored_bodies
 from storefront.auth import MIN_PASSWORD
 from storefront.db import db
 from storefront.models import Partner
@@ -50,7 +51,17 @@ def _run(action: Callable[[], T]) -> T:
 def init_db() -> None:
     """Create or upgrade the database schema (Alembic migrations)."""
     upgrade()
-    click.echo("Database is up to date.")
+    rendered = _run(render_stored_bodies)
+    click.echo("Database is up to date." + (f" Rendered {rendered} pages." if rendered else ""))
+
+
+@click.command("render-pages")
+@with_appcontext
+@click.option("--all", "every", is_flag=True, help="Every page, not only those without HTML.")
+def render_pages(every: bool) -> None:
+    """Keep each CMS page's body as HTML (pages saved before that was kept, or --all after the
+    sanitiser's rules change); storefronts show the Markdown meanwhile."""
+    click.echo(f"Rendered {_run(lambda: render_stored_bodies(every))} pages.")
 
 
 @click.command("demo")
@@ -193,7 +204,7 @@ def import_tlds(file: str) -> None:
 
 def init_app(app: Flask) -> None:
     for command in (
-        init_db, demo, create_platform_admin, create_partner, add_domain, import_tlds,
+        init_db, render_pages, demo, create_platform_admin, create_partner, add_domain, import_tlds,
         suspend_partner, reactivate_partner, list_partners, deactivate_user, reactivate_user,
     ):
         app.cli.add_command(command)

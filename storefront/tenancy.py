@@ -26,8 +26,8 @@ from typing import Any, Protocol, TypeVar
 
 import idna
 from flask import abort, current_app, g, has_app_context
-from sqlalchemy import Select, event, select
-from sqlalchemy.orm import Session, aliased, with_loader_criteria
+from sqlalchemy import Row, Select, event, select
+from sqlalchemy.orm import Session, with_loader_criteria
 
 from storefront.caches import ALL_KINDS, SITE, caches_of
 from storefront.db import db
@@ -161,39 +161,44 @@ def _resolve_cached(host: str) -> HostMatch | None:
     return match
 
 
+_PARTNER = Partner.__table__.c
+_DOMAIN = PartnerDomain.__table__
+
+
 def _lookup(host: str, platform: str) -> HostMatch | None:
-    primary = aliased(PartnerDomain)
+    """One indexed query in plain SQL: no ORM objects for a host that is not in the cache."""
+    primary = _DOMAIN.alias("primary_domain")
     query = (
-        select(Partner, primary.host)
-        .outerjoin(
-            primary,
-            (primary.partner_id == Partner.id)
-            & primary.is_primary
-            & primary.verified_at.is_not(None),
-        )
+        select(_PARTNER.id, _PARTNER.slug, _PARTNER.name, _PARTNER.status, _PARTNER.theme,
+               _PARTNER.palette, _PARTNER.logo_sha, _PARTNER.favicon_sha, _PARTNER.frame_origins,
+               _PARTNER.contact_email, _PARTNER.contact_phone, _PARTNER.contact_address,
+               primary.c.host.label("primary_host"))
+        .select_from(Partner.__table__)
+        .outerjoin(primary, (primary.c.partner_id == _PARTNER.id) & primary.c.is_primary
+                   & primary.c.verified_at.is_not(None))
         .limit(1)
     )
     suffix = "." + platform
     if host.endswith(suffix) and "." not in host[: -len(suffix)]:
-        query = query.where(Partner.slug == host[: -len(suffix)])
+        query = query.where(_PARTNER.slug == host[: -len(suffix)])
     else:
-        query = query.join(PartnerDomain, PartnerDomain.partner_id == Partner.id).where(
-            PartnerDomain.host == host, PartnerDomain.verified_at.is_not(None)
-        )
-    row = db.session.execute(query).first()
+        domain = _DOMAIN.c
+        query = query.join(_DOMAIN, domain.partner_id == _PARTNER.id).where(
+            domain.host == host, domain.verified_at.is_not(None))
+    row = db.session.connection().execute(query).first()
     if row is None:
         return None
-    partner, primary_host = row
-    site = site_of(partner, primary_host or raw_host(partner.slug))
+    site = site_of(row, row.primary_host or raw_host(row.slug))
     return HostMatch(site=site, host=host, is_primary=site.primary_host == host)
 
 
-def site_of(partner: Partner, primary_host: str) -> Site:
+def site_of(partner: Partner | Row, primary_host: str) -> Site:
+    """The storefront of a partner: its ORM row on the panel, or the host lookup's plain row."""
     return Site(
         partner_id=partner.id,
         slug=partner.slug,
         name=partner.name,
-        suspended=partner.is_suspended,
+        suspended=partner.status == "suspended",
         theme=partner.theme,
         palette=tuple(sorted((partner.palette or {}).items())),
         logo_sha=partner.logo_sha,
@@ -218,6 +223,14 @@ def partner_cached(partner_id: int, key: str, load: Callable[[], Any],
         if value is not None:
             content.put((partner_id, key), value, partner_id, built_from, generation)
     return value
+
+
+def partner_cache_put(partner_id: int, key: str, value: Any, built_from: frozenset[str],
+                      generation: int) -> None:
+    """Keep `value`, loaded when the content cache's `generation` was current (read it before the
+    query), for a loader that fills several entries at once."""
+    caches_of(current_app).content.put((partner_id, key), value, partner_id, built_from,
+                                       generation)
 
 
 def partner_cached_get(partner_id: int, key: str) -> Any:

@@ -1,7 +1,7 @@
 """What a partner sells, as the storefront and its frames read it: cached per process, plain values.
 
 A storefront serves many searches a second, so the partner's offered TLDs (with prices, years, IDN
-rule and backend) and TLD groups are loaded in three scoped queries and kept by
+rule and backend) and TLD groups are loaded in one scoped query and kept by
 `tenancy.partner_cached` until they expire or the partner's catalogue (or a TLD it sells) changes.
 Nothing here is an ORM object, so a cached catalogue is safe to share between requests.
 """
@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import idna
-from sqlalchemy import select
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    Row,
+    Select,
+    String,
+    cast,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 
 from storefront.caches import CATALOGUE
 from storefront.db import db
@@ -63,62 +74,79 @@ def catalogue(partner: Tenant) -> Catalogue:
 
 
 def load_catalogue(partner_id: int) -> Catalogue:
-    tlds = _offers(partner_id)
-    groups = _groups(partner_id, tlds)
+    """The partner's catalogue in one query: its offers, its groups and their items, as rows of
+    one shape told apart by `kind` (a storefront nobody visited lately pays one round trip)."""
+    rows = db.session.execute(union_all(_offers(partner_id), _groups(partner_id),
+                                        _items(partner_id))).all()
+    tlds = {
+        row.name: {
+            "tld": row.name,
+            "tld_unicode": to_unicode(row.name),
+            "register_minor": row.n3,
+            "renew_minor": row.n4,
+            "transfer_minor": row.n5,
+            "currency": row.text3,
+            "min_years": row.n1,
+            "max_years": row.n2,
+            "idn_allowed": bool(row.flag),
+            "backend": row.text2,
+        }
+        for row in sorted((r for r in rows if r.kind == "offer"), key=lambda r: r.name)
+    }
+    groups = _group_views(
+        sorted((r for r in rows if r.kind == "group"), key=lambda r: (r.n2, r.n1)),
+        sorted((r for r in rows if r.kind == "item"), key=lambda r: (r.n2, r.n3)),
+        tlds,
+    )
     default_tlds = next((names for view, names in groups if view.is_default), ())
     return Catalogue(tlds=tlds, groups=groups, popular=_by_popularity(tlds, default_tlds),
                      idn_allowed={name: row["idn_allowed"] for name, row in tlds.items()})
 
 
-def _offers(partner_id: int) -> dict[str, dict[str, Any]]:
+def _offers(partner_id: int) -> Select:
     """The partner's TLDs the platform has enabled; a disabled one is simply not offered."""
-    query = (
-        select(Tld.name, Tld.min_years, Tld.max_years, Tld.idn_allowed, Tld.backend,
-               PartnerTld.register_price, PartnerTld.renew_price, PartnerTld.transfer_price,
-               PartnerTld.currency)
+    return (
+        select(literal_column("'offer'").label("kind"), Tld.name.label("name"),
+               Tld.backend.label("text2"), PartnerTld.currency.label("text3"),
+               Tld.min_years.label("n1"), Tld.max_years.label("n2"),
+               PartnerTld.register_price.label("n3"), PartnerTld.renew_price.label("n4"),
+               PartnerTld.transfer_price.label("n5"), Tld.idn_allowed.label("flag"))
         .join(Tld, PartnerTld.tld_id == Tld.id)
         .where(PartnerTld.partner_id == partner_id, Tld.enabled.is_(True))
-        .order_by(Tld.name)
     )
-    return {
-        row.name: {
-            "tld": row.name,
-            "tld_unicode": to_unicode(row.name),
-            "register_minor": row.register_price,
-            "renew_minor": row.renew_price,
-            "transfer_minor": row.transfer_price,
-            "currency": row.currency,
-            "min_years": row.min_years,
-            "max_years": row.max_years,
-            "idn_allowed": row.idn_allowed,
-            "backend": row.backend,
-        }
-        for row in db.session.execute(query)
-    }
 
 
-def _groups(partner_id: int,
-            tlds: dict[str, dict[str, Any]]) -> tuple[tuple[GroupView, tuple[str, ...]], ...]:
-    rows = db.session.execute(
-        select(TldGroup.id, TldGroup.slug, TldGroup.name, TldGroup.is_default)
-        .where(TldGroup.partner_id == partner_id)
-        .order_by(TldGroup.position, TldGroup.id)
-    ).all()
-    items: dict[int, list[str]] = {}
-    for group_id, name in db.session.execute(
-        select(TldGroupItem.group_id, Tld.name)
+def _groups(partner_id: int) -> Select:
+    return select(
+        literal_column("'group'"), TldGroup.slug, TldGroup.name, cast(null(), String),
+        TldGroup.id, TldGroup.position, cast(null(), Integer), cast(null(), Integer),
+        cast(null(), Integer), TldGroup.is_default,
+    ).where(TldGroup.partner_id == partner_id)
+
+
+def _items(partner_id: int) -> Select:
+    return (
+        select(literal_column("'item'"), Tld.name, cast(null(), String), cast(null(), String),
+               TldGroupItem.group_id, TldGroupItem.position, TldGroupItem.id,
+               cast(null(), Integer), cast(null(), Integer), cast(null(), Boolean))
         .join(Tld, TldGroupItem.tld_id == Tld.id)
         .where(TldGroupItem.partner_id == partner_id)
-        .order_by(TldGroupItem.position, TldGroupItem.id)
-    ):
-        if name in tlds:  # a TLD the platform disabled (or the partner stopped selling) drops out
-            items.setdefault(group_id, []).append(name)
+    )
+
+
+def _group_views(groups: list[Row], items: list[Row], tlds: dict[str, dict[str, Any]]
+                 ) -> tuple[tuple[GroupView, tuple[str, ...]], ...]:
+    """Each group (by position) with its offered TLDs (by position)."""
+    names: dict[int, list[str]] = {}
+    for item in items:
+        if item.name in tlds:  # a TLD the platform disabled (or the partner stopped selling) drops
+            names.setdefault(item.n1, []).append(item.name)
     # Without a flagged default the first group serves, as catalog.default_group has it.
-    default_id = next((row.id for row in rows if row.is_default), rows[0].id if rows else None)
+    default_id = next((g.n1 for g in groups if g.flag), groups[0].n1 if groups else None)
     return tuple(
-        (GroupView(slug=row.slug, name=row.name, is_default=row.id == default_id),
-         tuple(items.get(row.id, ())))
-        for row in rows
+        (GroupView(slug=g.name, name=g.text2, is_default=g.n1 == default_id),
+         tuple(names.get(g.n1, ())))
+        for g in groups
     )
 
 

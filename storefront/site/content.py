@@ -1,134 +1,196 @@
-"""What a storefront shows, loaded once and cached per process as plain dicts and tuples.
+"""What a storefront shows, loaded in one query and cached per process as plain dicts and tuples.
 
-Every loader names its partner (`scoped`), and `partner_cached` keeps the result until it expires or
-the data it was built from changes (`storefront.caches`), so a warm storefront page needs no
-database query. A slug that names no page is not kept per slug: the first miss keeps the set of the
-partner's published slugs, and later misses are answered from it.
+A storefront nobody visited lately (the usual case across thousands of small storefronts) costs
+one query for what every page shows (menu, footer, the published slugs, ads) together with the
+page asked for, whose body was rendered to HTML when it was saved (`Page.body_html`). Every query
+names its partner, and `partner_cached` keeps the result until it expires or the data it was built
+from changes (`storefront.caches`), so a warm storefront page needs no database query. A slug that
+names no page is answered from the kept set of published slugs, never kept per slug.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Integer,
+    Row,
+    Select,
+    String,
+    case,
+    cast,
+    false,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
 
 from cms_pages.models import Page
-from cms_pages.rendering import render_body
-from storefront.caches import ALL_KINDS, CONTENT
+from cms_pages.rendering import render_body, stored_html
+from storefront.caches import ALL_KINDS, CONTENT, caches_of
 from storefront.db import db
 from storefront.models import Ad
-from storefront.tenancy import Site, partner_cached, partner_cached_get, scoped
+from storefront.tenancy import Site, partner_cache_put, partner_cached, partner_cached_get
 
 STOREFRONT_PLACEMENTS = ("banner", "sidebar")
 _FROM_CONTENT = frozenset({CONTENT})
+_INDEX = "cms:index"
+
+
+@dataclass(frozen=True)
+class _Index:
+    """What every page of a storefront shows, from its pages and ads."""
+
+    menu: tuple[dict[str, str], ...]
+    footer: tuple[dict[str, str], ...]
+    slugs: frozenset[str]
+    ads: tuple[dict[str, Any], ...]  # every ad, with its placement and dates
 
 
 def menu(site: Site) -> tuple[dict[str, str], ...]:
     """Published pages shown in the menu, by menu position: ({"title", "href"}, …)."""
-    return partner_cached(
-        site.partner_id, "cms:menu", lambda: _links(site.partner_id, Page.show_in_menu),
-        _FROM_CONTENT,
-    )
+    return _index(site).menu
 
 
 def footer_links(site: Site) -> tuple[dict[str, str], ...]:
-    return partner_cached(
-        site.partner_id, "cms:footer", lambda: _links(site.partner_id, Page.show_in_footer),
-        _FROM_CONTENT,
-    )
-
-
-def _links(partner_id: int, flag) -> tuple[dict[str, str], ...]:
-    query = (
-        select(Page.slug, Page.title, Page.menu_title)
-        .where(Page.partner_id == partner_id, Page.published, flag)
-        .order_by(Page.menu_position, Page.id)
-    )
-    return tuple(
-        {"title": menu_title or title, "href": f"/{slug}"}
-        for slug, title, menu_title in db.session.execute(query)
-    )
+    return _index(site).footer
 
 
 def published_page(site: Site, slug: str) -> dict[str, Any] | None:
     """The published page with this slug, its body rendered, or None."""
-    published = partner_cached_get(site.partner_id, "cms:slugs")
-    if published is not None and slug not in published:
+    key = f"cms:page:{slug}"
+    page = partner_cached_get(site.partner_id, key)
+    if page is not None:
+        return page
+    index = partner_cached_get(site.partner_id, _INDEX)
+    if index is not None and slug not in index.slugs:
+        return None
+    generation = caches_of(current_app).content.generation
+    if index is None:
+        index, row = _load(site, slug)
+    else:
+        row = db.session.execute(_pages(site.partner_id, slug).where(Page.slug == slug)).first()
+    if row is None:
         return None
     # A page shows the partner's name and contacts and may hold a price table: built from it all.
-    page = partner_cached(
-        site.partner_id, f"cms:page:{slug}", lambda: _load_page(site, slug), ALL_KINDS
-    )
-    if page is None:
-        partner_cached(site.partner_id, "cms:slugs", lambda: _published_slugs(site.partner_id),
-                       _FROM_CONTENT)
+    page = _page_view(row.slug, row.title, row.seo_title, row.seo_description,
+                      row.body_html or stored_html(row.body), site)
+    partner_cache_put(site.partner_id, key, page, ALL_KINDS, generation)
     return page
 
 
-def _published_slugs(partner_id: int) -> frozenset[str]:
-    query = select(Page.slug).where(Page.partner_id == partner_id, Page.published)
-    return frozenset(db.session.scalars(query))
+def _index(site: Site) -> _Index:
+    return partner_cached(site.partner_id, _INDEX, lambda: _load(site, None)[0], _FROM_CONTENT)
 
 
-def _load_page(site: Site, slug: str) -> dict[str, Any] | None:
-    page = db.session.scalar(scoped(Page, site.partner_id).where(Page.slug == slug, Page.published))
-    return None if page is None else page_view(page, site)
+def _load(site: Site, slug: str | None) -> tuple[_Index, Row | None]:
+    """One query: every published page's menu entry and every ad, and the page with this slug
+    (its stored body) if it is published. Keeps the index; returns it and the page's row."""
+    generation = caches_of(current_app).content.generation
+    pages = _pages(site.partner_id, slug)
+    ads: Select = select(
+        literal_column("'ad'").label("kind"), Ad.placement.label("slug"), Ad.title,
+        Ad.kind.label("menu_title"), Ad.image_sha.label("seo_title"),
+        Ad.link_url.label("seo_description"), Ad.body.label("body_html"),
+        cast(null(), String).label("body"), cast(null(), Integer).label("menu_position"), Ad.id,
+        Ad.enabled.label("show_in_menu"), false().label("show_in_footer"),
+        Ad.starts_on, Ad.ends_on,
+    ).where(Ad.partner_id == site.partner_id)
+    rows = db.session.execute(union_all(pages, ads)).all()
+    page_rows = sorted((r for r in rows if r.kind == "page"), key=lambda r: (r.menu_position, r.id))
+    index = _Index(
+        menu=tuple(_link(r) for r in page_rows if r.show_in_menu),
+        footer=tuple(_link(r) for r in page_rows if r.show_in_footer),
+        slugs=frozenset(r.slug for r in page_rows),
+        ads=tuple(_ad(r) for r in sorted((r for r in rows if r.kind == "ad"), key=lambda r: r.id)),
+    )
+    partner_cache_put(site.partner_id, _INDEX, index, _FROM_CONTENT, generation)
+    page = next((r for r in page_rows if r.slug == slug), None) if slug is not None else None
+    return index, page
 
 
-def page_view(page: Page, site: Site) -> dict[str, Any]:
-    """A page as a theme shows it: plain values, the body already rendered and sanitised."""
+def _pages(partner_id: int, slug: str | None):
+    """The partner's published pages; only the page with `slug` brings its body."""
+    body_html: ColumnElement[str | None]
+    body: ColumnElement[str | None]
+    if slug is None:
+        body_html, body = cast(null(), String), cast(null(), String)
+    else:
+        body_html = case((Page.slug == slug, Page.body_html), else_="")
+        body = case(((Page.slug == slug) & (Page.body_html == ""), Page.body), else_="")
+    return select(
+        literal_column("'page'").label("kind"), Page.slug, Page.title, Page.menu_title,
+        Page.seo_title, Page.seo_description, body_html.label("body_html"), body.label("body"),
+        Page.menu_position, Page.id, Page.show_in_menu, Page.show_in_footer,
+        cast(null(), Date).label("starts_on"), cast(null(), Date).label("ends_on"),
+    ).where(Page.partner_id == partner_id, Page.published)
+
+
+def _link(row: Row) -> dict[str, str]:
+    return {"title": row.menu_title or row.title, "href": f"/{row.slug}"}
+
+
+def _ad(row: Row) -> dict[str, Any]:
+    link = row.seo_description or ""
     return {
-        "slug": page.slug,
-        "title": page.title,
-        "seo_title": page.seo_title or _default_title(page, site),
-        "seo_description": page.seo_description,
-        "body_html": render_body(page.body, site),
-        "is_home": page.slug == "",
+        "placement": row.slug,
+        "kind": "image" if row.menu_title == "image" and row.seo_title else "text",
+        "title": row.title,
+        "body": row.body_html,
+        "image_sha": row.seo_title or "",
+        "link": link if link.startswith(("https://", "http://")) else "",
+        "enabled": bool(row.show_in_menu),
+        "starts_on": row.starts_on,
+        "ends_on": row.ends_on,
     }
 
 
-def _default_title(page: Page, site: Site) -> str:
-    return site.name if page.slug == "" else f"{page.title} · {site.name}"
+def page_view(page: Page, site: Site) -> dict[str, Any]:
+    """A page as a theme shows it (for the panel's preview): the body rendered and sanitised."""
+    return _page_view(page.slug, page.title, page.seo_title, page.seo_description,
+                      page.body_html or stored_html(page.body), site)
+
+
+def _page_view(slug: str, title: str, seo_title: str, seo_description: str, body_html: str,
+               site: Site) -> dict[str, Any]:
+    default_title = site.name if slug == "" else f"{title} · {site.name}"
+    return {
+        "slug": slug,
+        "title": title,
+        "seo_title": seo_title or default_title,
+        "seo_description": seo_description,
+        "body_html": render_body(body_html, site),
+        "is_home": slug == "",
+    }
 
 
 def active_ads(site: Site, today: date | None = None) -> dict[str, tuple[dict[str, str], ...]]:
     """Today's enabled ads for the storefront, by placement."""
-    today = today or date.today()
-    return partner_cached(
-        site.partner_id, f"ads:{today.isoformat()}", lambda: _load_ads(site.partner_id, today),
-        _FROM_CONTENT,
-    )
+    return _ads_on(site, today or date.today(), STOREFRONT_PLACEMENTS)
 
 
 def panel_ads(site: Site, today: date | None = None) -> tuple[dict[str, str], ...]:
     """Today's enabled ads for the subscriber panel."""
-    today = today or date.today()
-    return partner_cached(
-        site.partner_id,
-        f"ads:account:{today.isoformat()}",
-        lambda: _load_ads(site.partner_id, today, ("account",))["account"],
-        _FROM_CONTENT,
-    )
+    return _ads_on(site, today or date.today(), ("account",))["account"]
 
 
-def _load_ads(partner_id: int, today: date, placements: tuple[str, ...] = STOREFRONT_PLACEMENTS
-              ) -> dict[str, tuple[dict[str, str], ...]]:
-    query = scoped(Ad, partner_id).where(Ad.placement.in_(placements)).order_by(Ad.id)
+def _ads_on(site: Site, today: date, placements: tuple[str, ...]
+            ) -> dict[str, tuple[dict[str, str], ...]]:
     ads: dict[str, list[dict[str, str]]] = {placement: [] for placement in placements}
-    for ad in db.session.scalars(query):
-        if not ad.is_active_on(today):
-            continue
-        link = ad.link_url if ad.link_url.startswith(("https://", "http://")) else ""
-        ads[ad.placement].append(
-            {
-                "kind": "image" if ad.kind == "image" and ad.image_sha else "text",
-                "title": ad.title,
-                "body": ad.body,
-                "image_sha": ad.image_sha or "",
-                "link": link,
-            }
-        )
+    for ad in _index(site).ads:
+        if (
+            ad["placement"] in ads
+            and ad["enabled"]
+            and (ad["starts_on"] is None or ad["starts_on"] <= today)
+            and (ad["ends_on"] is None or today <= ad["ends_on"])
+        ):
+            ads[ad["placement"]].append(ad)
     return {placement: tuple(items) for placement, items in ads.items()}
 
 
