@@ -11,16 +11,19 @@ sys.path.insert(0, str(ROOT))
 
 def seed(database_url: str, count: int) -> None:
     """What partners.create_partner makes for each partner (the row and install_default_pages'
-    pages, body_html left "" as a page not yet rendered), in bulk, into a new schema."""
+    pages, their bodies kept as HTML as when saved), in bulk, into a new schema."""
     from sqlalchemy import func, insert, select, text
 
     from cms_pages.defaults import default_pages
+    from cms_pages.rendering import stored_html
     from storefront import create_app
     from storefront.db import db, utcnow
     from storefront.models import Page, Partner
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "bench"})  # every model
     pages = default_pages()
+    for meta in pages:  # "{partner}" survives rendering as it is: render once, name each copy
+        meta["body_html"] = stored_html(meta["body"])
     now = utcnow()
     with app.app_context(), db.engine.begin() as conn:
         db.metadata.create_all(conn)
@@ -57,7 +60,7 @@ def _page(meta: dict, partner_id: int, name: str, now) -> dict:
         "seo_title": meta.get("seo_title", "").replace("{partner}", name),
         "seo_description": meta.get("seo_description", "").replace("{partner}", name),
         "body": meta["body"].replace("{partner}", name),
-        "body_html": "",  # rendered when the page is next saved or first shown
+        "body_html": meta["body_html"].replace("{partner}", name),
         "published": True,
         "updated_at": now,
     }
