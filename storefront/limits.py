@@ -1,17 +1,20 @@
 """Rate limits on the forms people could hammer: the reseller application, the staff and subscriber
-logins, sign-ups, password resets and new verification mails.
+logins, sign-ups, password resets, new verification mails and the password changes that check the
+current password (someone holding a stolen session cookie could guess it there).
 
-A view calls `hit(name)` on POST before it does any work, or `hit(name, account=email)` for a rule
-that also counts per account; over a limit the request ends with 429 and a page that says how long
-to wait (`Retry-After` too).
+A view calls `hit(name)` on POST before it does any work (a password change: once its form is
+valid, before the current password is checked), or `hit(name, account=email)` for a rule that also
+counts per account; over a limit the request ends with 429 and a page that says how long to wait
+(`Retry-After` too).
 
 Every attempt is counted twice:
 - per client address: the address the trusted proxy saw (security.TrustedProxies); an IPv6
   client counts by its /64, which one subscriber line usually holds whole;
-- per account: the e-mail typed, lower-cased, and for subscribers per partner (ann@ at Acme and
-  ann@ at Globex are two accounts), so rotating addresses does not buy more guesses on one
-  account. The price is that someone hammering an account locks its owner out for the window too:
-  the windows are short enough for that, and a reset link still arrives after it.
+- per account: the e-mail typed (for a password change, the logged-in account's), lower-cased,
+  and for subscribers per partner (ann@ at Acme and ann@ at Globex are two accounts), so rotating
+  addresses does not buy more guesses on one account. The price is that someone hammering an
+  account locks its owner out for the window too: the windows are short enough for that, and a
+  reset link still arrives after it.
 
 Where the counts live (`RATELIMIT_STORAGE_URI`):
 - empty (the default): the database, table `rate_limit_counter`, where every worker process and
@@ -73,6 +76,8 @@ RULES: dict[str, Rule] = {
     # Each attempt may send a mail to the account's owner: five an hour is plenty for a person.
     "password_reset": Rule(Limit(5, MINUTE), Limit(5, HOUR)),
     "verification_resend": Rule(Limit(5, MINUTE), Limit(5, HOUR)),
+    # A stolen session cookie guesses the current password no faster than a login form would.
+    "password_change": Rule(Limit(10, MINUTE), Limit(10, 15 * MINUTE)),
 }
 _EXTENSION = "storefront_limits"
 

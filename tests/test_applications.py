@@ -1,15 +1,15 @@
 """The public reseller application form on the platform home page, and the rate limits on the
 forms people could hammer: the application, the staff and subscriber logins (storefront and
-frame), sign-ups, password resets and new verification mails, per client address and per
-account, counted as in production (RATELIMIT_ENABLED, the database)."""
+frame), sign-ups, password resets, new verification mails and password changes, per client address
+and per account, counted as in production (RATELIMIT_ENABLED, the database)."""
 
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from storefront.db import db
-from storefront.models import OutboxMessage, ResellerApplication
+from storefront.models import OutboxMessage, RateLimitCounter, ResellerApplication
 from storefront.services import subscribers
 from tests.conftest import PASSWORD
 
@@ -292,3 +292,107 @@ def test_a_new_verification_mail_has_its_own_limit(limited, members):
     refused = limited("/account/verify/resend", {}, host="acme.localhost", address=address(99))
     assert refused.status_code == 429
     assert mails_to("ann@example.com", members["acme"]) == 1 + 5
+
+
+def test_staff_password_reset_mails_one_account_five_times_an_hour_whatever_the_address(
+    limited, make_user
+):
+    staff = make_user("staff@example.com")
+    other = make_user("other@example.com")
+    for n in range(5):
+        sent = limited("/login/reset", {"email": "Staff@Example.com "}, address=address(n))
+        assert sent.status_code == 200
+    refused = limited("/login/reset", {"email": staff.email}, address=address(99))
+    assert refused.status_code == 429 and "Please try again in 60 minutes." in refused.text
+    assert staff_mails(staff.email) == 5
+    # Another account still gets its link.
+    assert limited("/login/reset", {"email": other.email}, address=address(98)).status_code == 200
+    assert staff_mails(other.email) == 1
+
+
+def staff_mails(email: str) -> int:
+    return db.session.scalar(select(func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.to_email == email, OutboxMessage.partner_id.is_(None)))
+
+
+# --- password changes: what a stolen session cookie can guess ----------------------------------
+
+NEW_PASSWORD = "a brand new password"
+GUESS = {"current_password": "a guess", "password": NEW_PASSWORD}
+
+
+def the_window_passes() -> None:
+    db.session.execute(update(RateLimitCounter).values(
+        window_ends=RateLimitCounter.window_ends - 15 * 60))
+    db.session.commit()
+
+
+def test_a_subscriber_session_guesses_the_current_password_ten_times_in_15_minutes(limited,
+                                                                                   members):
+    ann = {"email": "ann@example.com", "password": SUBSCRIBER_PASSWORD}
+    assert limited("/account/login", ann, host="acme.localhost").status_code == 302
+    for n in range(10):
+        wrong = limited("/account/password", GUESS, host="acme.localhost", address=address(n))
+        assert wrong.status_code == 400 and "not your current password" in wrong.text
+    right = {"current_password": SUBSCRIBER_PASSWORD, "password": NEW_PASSWORD}
+    refused = limited("/account/password", right, host="acme.localhost", address=address(99))
+    assert refused.status_code == 429 and "Please try again in 15 minutes." in refused.text
+    # The password is unchanged; Ann at Globex and Bob at Acme are other accounts.
+    owner = Visitor(limited.client.application)
+    assert owner("/account/login", ann, host="acme.localhost",
+                 address=address(96)).status_code == 302
+    for host, email in (("globex.localhost", "ann@example.com"),
+                        ("acme.localhost", "bob@example.com")):
+        someone = Visitor(limited.client.application)
+        login = {"email": email, "password": SUBSCRIBER_PASSWORD}
+        assert someone("/account/login", login, host=host, address=address(98)).status_code == 302
+        assert someone("/account/password", right, host=host,
+                       address=address(98)).status_code == 302
+    # When the window has passed, the right password goes through.
+    the_window_passes()
+    assert limited("/account/password", right, host="acme.localhost",
+                   address=address(97)).status_code == 302
+
+
+def test_password_changes_allow_ten_posts_a_minute_per_address(limited, members):
+    ann = {"email": "ann@example.com", "password": SUBSCRIBER_PASSWORD}
+    assert limited("/account/login", ann, host="acme.localhost").status_code == 302
+    for _ in range(10):
+        assert limited("/account/password", GUESS, host="acme.localhost").status_code == 400
+    bob = Visitor(limited.client.application)
+    login = {"email": "bob@example.com", "password": SUBSCRIBER_PASSWORD}
+    assert bob("/account/login", login, host="acme.localhost").status_code == 302
+    right = {"current_password": SUBSCRIBER_PASSWORD, "password": NEW_PASSWORD}
+    assert bob("/account/password", right, host="acme.localhost").status_code == 429
+    assert bob("/account/password", right, host="acme.localhost",
+               address="192.0.2.7").status_code == 302
+
+
+def behind_the_proxy(visitor: Visitor, path: str, data: dict, client: str):
+    """A post through the trusted proxy (127.0.0.1), which names the client in X-Forwarded-For."""
+    return visitor.client.post(path, data=data, environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                               headers={"Host": "localhost", "X-Forwarded-For": client})
+
+
+def test_a_staff_session_guesses_the_current_password_ten_times_in_15_minutes(limited,
+                                                                             make_user):
+    staff = make_user("staff@example.com")
+    other = make_user("other@example.com")
+    login = {"email": staff.email, "password": PASSWORD}
+    assert behind_the_proxy(limited, "/login", login, address(1)).status_code == 302
+    for n in range(10):
+        wrong = behind_the_proxy(limited, "/account-settings", GUESS, address(n))
+        assert wrong.status_code == 400 and "not your current password" in wrong.text
+    right = {"current_password": PASSWORD, "password": NEW_PASSWORD}
+    refused = behind_the_proxy(limited, "/account-settings", right, address(99))
+    assert refused.status_code == 429 and "Please try again in 15 minutes." in refused.text
+    # The password is unchanged, and another staff member changes theirs.
+    owner = Visitor(limited.client.application)
+    assert behind_the_proxy(owner, "/login", login, address(96)).status_code == 302
+    colleague = Visitor(limited.client.application)
+    assert behind_the_proxy(colleague, "/login", {"email": other.email, "password": PASSWORD},
+                            address(98)).status_code == 302
+    assert behind_the_proxy(colleague, "/account-settings", right, address(98)).status_code == 302
+    # When the window has passed, the right password goes through.
+    the_window_passes()
+    assert behind_the_proxy(limited, "/account-settings", right, address(97)).status_code == 302

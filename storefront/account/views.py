@@ -81,6 +81,7 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        limits.hit("password_change", account=_me().email)
         changed = transaction.submit(form, lambda: subscribers.change_password(
             g.site, _me(), form.current_password.data, form.password.data))
         if not transaction.refused(changed):

@@ -28,6 +28,7 @@ def _home(user: User) -> str:
 def account_settings():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        limits.hit("password_change", account=_me().email)
         changed = transaction.submit(form, lambda: users.change_password(
             _me(), form.current_password.data, form.password.data))
         if not transaction.refused(changed):
