@@ -26,11 +26,11 @@ from typing import Any, Protocol, TypeVar
 
 import idna
 from flask import abort, current_app, g, has_app_context
-from sqlalchemy import Row, Select, event, select
-from sqlalchemy.orm import Session, with_loader_criteria
+from sqlalchemy import Row, Select, bindparam, event, select
+from sqlalchemy.orm import Session, aliased, with_loader_criteria
 
 from storefront.caches import ALL_KINDS, SITE, caches_of
-from storefront.db import db
+from storefront.db import db, prepared
 from storefront.models import Partner, PartnerDomain, PartnerOwned
 from storefront.models.partner import raw_host
 
@@ -161,31 +161,33 @@ def _resolve_cached(host: str) -> HostMatch | None:
     return match
 
 
-_PARTNER = Partner.__table__.c
-_DOMAIN = PartnerDomain.__table__
+def _host_lookup(by_slug: bool) -> Select:
+    """The partner serving a host (by the slug of `<slug>.<platform>`, or by a verified custom
+    domain) and its primary host, in one indexed query."""
+    primary = aliased(PartnerDomain, name="primary_domain")
+    query = select(
+        Partner.id, Partner.slug, Partner.name, Partner.status, Partner.theme, Partner.palette,
+        Partner.logo_sha, Partner.favicon_sha, Partner.frame_origins, Partner.contact_email,
+        Partner.contact_phone, Partner.contact_address, primary.host.label("primary_host"),
+    ).outerjoin(primary, (primary.partner_id == Partner.id) & primary.is_primary
+                & primary.verified_at.is_not(None))
+    if by_slug:
+        return query.where(Partner.slug == bindparam("name"))
+    return query.join(PartnerDomain, PartnerDomain.partner_id == Partner.id).where(
+        PartnerDomain.host == bindparam("name"), PartnerDomain.verified_at.is_not(None))
+
+
+_BY_SLUG, _BY_DOMAIN = prepared(_host_lookup(True)), prepared(_host_lookup(False))
 
 
 def _lookup(host: str, platform: str) -> HostMatch | None:
-    """One indexed query in plain SQL: no ORM objects for a host that is not in the cache."""
-    primary = _DOMAIN.alias("primary_domain")
-    query = (
-        select(_PARTNER.id, _PARTNER.slug, _PARTNER.name, _PARTNER.status, _PARTNER.theme,
-               _PARTNER.palette, _PARTNER.logo_sha, _PARTNER.favicon_sha, _PARTNER.frame_origins,
-               _PARTNER.contact_email, _PARTNER.contact_phone, _PARTNER.contact_address,
-               primary.c.host.label("primary_host"))
-        .select_from(Partner.__table__)
-        .outerjoin(primary, (primary.c.partner_id == _PARTNER.id) & primary.c.is_primary
-                   & primary.c.verified_at.is_not(None))
-        .limit(1)
-    )
+    """Runs for every host not in the cache: a prepared query and no ORM objects."""
     suffix = "." + platform
     if host.endswith(suffix) and "." not in host[: -len(suffix)]:
-        query = query.where(_PARTNER.slug == host[: -len(suffix)])
+        query, name = _BY_SLUG, host[: -len(suffix)]
     else:
-        domain = _DOMAIN.c
-        query = query.join(_DOMAIN, domain.partner_id == _PARTNER.id).where(
-            domain.host == host, domain.verified_at.is_not(None))
-    row = db.session.connection().execute(query).first()
+        query, name = _BY_DOMAIN, host
+    row = db.session.connection().execute(query, {"name": name}).first()
     if row is None:
         return None
     site = site_of(row, row.primary_host or raw_host(row.slug))

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    bindparam,
     cast,
     literal_column,
     null,
@@ -26,7 +27,7 @@ from sqlalchemy import (
 )
 
 from storefront.caches import CATALOGUE
-from storefront.db import db
+from storefront.db import db, prepared
 from storefront.models.catalog import PartnerTld, Tld, TldGroup, TldGroupItem
 from storefront.tenancy import Tenant, partner_cached
 
@@ -76,8 +77,7 @@ def catalogue(partner: Tenant) -> Catalogue:
 def load_catalogue(partner_id: int) -> Catalogue:
     """The partner's catalogue in one query: its offers, its groups and their items, as rows of
     one shape told apart by `kind` (a storefront nobody visited lately pays one round trip)."""
-    rows = db.session.execute(union_all(_offers(partner_id), _groups(partner_id),
-                                        _items(partner_id))).all()
+    rows = db.session.connection().execute(_CATALOGUE, {"partner_id": partner_id}).all()
     tlds = {
         row.name: {
             "tld": row.name,
@@ -103,7 +103,7 @@ def load_catalogue(partner_id: int) -> Catalogue:
                      idn_allowed={name: row["idn_allowed"] for name, row in tlds.items()})
 
 
-def _offers(partner_id: int) -> Select:
+def _offers() -> Select:
     """The partner's TLDs the platform has enabled; a disabled one is simply not offered."""
     return (
         select(literal_column("'offer'").label("kind"), Tld.name.label("name"),
@@ -112,26 +112,29 @@ def _offers(partner_id: int) -> Select:
                PartnerTld.register_price.label("n3"), PartnerTld.renew_price.label("n4"),
                PartnerTld.transfer_price.label("n5"), Tld.idn_allowed.label("flag"))
         .join(Tld, PartnerTld.tld_id == Tld.id)
-        .where(PartnerTld.partner_id == partner_id, Tld.enabled.is_(True))
+        .where(PartnerTld.partner_id == bindparam("partner_id"), Tld.enabled.is_(True))
     )
 
 
-def _groups(partner_id: int) -> Select:
+def _groups() -> Select:
     return select(
         literal_column("'group'"), TldGroup.slug, TldGroup.name, cast(null(), String),
         TldGroup.id, TldGroup.position, cast(null(), Integer), cast(null(), Integer),
         cast(null(), Integer), TldGroup.is_default,
-    ).where(TldGroup.partner_id == partner_id)
+    ).where(TldGroup.partner_id == bindparam("partner_id"))
 
 
-def _items(partner_id: int) -> Select:
+def _items() -> Select:
     return (
         select(literal_column("'item'"), Tld.name, cast(null(), String), cast(null(), String),
                TldGroupItem.group_id, TldGroupItem.position, TldGroupItem.id,
                cast(null(), Integer), cast(null(), Integer), cast(null(), Boolean))
         .join(Tld, TldGroupItem.tld_id == Tld.id)
-        .where(TldGroupItem.partner_id == partner_id)
+        .where(TldGroupItem.partner_id == bindparam("partner_id"))
     )
+
+
+_CATALOGUE = prepared(union_all(_offers(), _groups(), _items()))
 
 
 def _group_views(groups: list[Row], items: list[Row], tlds: dict[str, dict[str, Any]]

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    bindparam,
     case,
     cast,
     false,
@@ -34,7 +35,7 @@ from sqlalchemy import (
 from cms_pages.models import Page
 from cms_pages.rendering import render_body, stored_html
 from storefront.caches import ALL_KINDS, CONTENT, caches_of
-from storefront.db import db
+from storefront.db import db, prepared
 from storefront.models import Ad
 from storefront.tenancy import Site, partner_cache_put, partner_cached, partner_cached_get
 
@@ -75,7 +76,8 @@ def published_page(site: Site, slug: str) -> dict[str, Any] | None:
     if index is None:
         index, row = _load(site, slug)
     else:
-        row = db.session.execute(_pages(site.partner_id, slug).where(Page.slug == slug)).first()
+        row = db.session.connection().execute(
+            _ONE_PAGE, {"partner_id": site.partner_id, "slug": slug}).first()
     if row is None:
         return None
     # A page shows the partner's name and contacts and may hold a price table: built from it all.
@@ -93,16 +95,8 @@ def _load(site: Site, slug: str | None) -> tuple[_Index, Row | None]:
     """One query: every published page's menu entry and every ad, and the page with this slug
     (its stored body) if it is published. Keeps the index; returns it and the page's row."""
     generation = caches_of(current_app).content.generation
-    pages = _pages(site.partner_id, slug)
-    ads: Select = select(
-        literal_column("'ad'").label("kind"), Ad.placement.label("slug"), Ad.title,
-        Ad.kind.label("menu_title"), Ad.image_sha.label("seo_title"),
-        Ad.link_url.label("seo_description"), Ad.body.label("body_html"),
-        cast(null(), String).label("body"), cast(null(), Integer).label("menu_position"), Ad.id,
-        Ad.enabled.label("show_in_menu"), false().label("show_in_footer"),
-        Ad.starts_on, Ad.ends_on,
-    ).where(Ad.partner_id == site.partner_id)
-    rows = db.session.execute(union_all(pages, ads)).all()
+    rows = db.session.connection().execute(
+        _PAGES_AND_ADS, {"partner_id": site.partner_id, "slug": slug}).all()
     page_rows = sorted((r for r in rows if r.kind == "page"), key=lambda r: (r.menu_position, r.id))
     index = _Index(
         menu=tuple(_link(r) for r in page_rows if r.show_in_menu),
@@ -115,21 +109,36 @@ def _load(site: Site, slug: str | None) -> tuple[_Index, Row | None]:
     return index, page
 
 
-def _pages(partner_id: int, slug: str | None):
-    """The partner's published pages; only the page with `slug` brings its body."""
-    body_html: ColumnElement[str | None]
-    body: ColumnElement[str | None]
-    if slug is None:
-        body_html, body = cast(null(), String), cast(null(), String)
-    else:
-        body_html = case((Page.slug == slug, Page.body_html), else_="")
-        body = case(((Page.slug == slug) & (Page.body_html == ""), Page.body), else_="")
+def _pages() -> Select:
+    """The partner's published pages; only the page named by `slug` brings its body (and its
+    Markdown too while its HTML is not kept yet)."""
+    slug = bindparam("slug", type_=String)
+    empty: ColumnElement[str] = literal_column("''")
     return select(
         literal_column("'page'").label("kind"), Page.slug, Page.title, Page.menu_title,
-        Page.seo_title, Page.seo_description, body_html.label("body_html"), body.label("body"),
+        Page.seo_title, Page.seo_description,
+        case((Page.slug == slug, Page.body_html), else_=empty).label("body_html"),
+        case(((Page.slug == slug) & (Page.body_html == empty), Page.body), else_=empty)
+        .label("body"),
         Page.menu_position, Page.id, Page.show_in_menu, Page.show_in_footer,
         cast(null(), Date).label("starts_on"), cast(null(), Date).label("ends_on"),
-    ).where(Page.partner_id == partner_id, Page.published)
+    ).where(Page.partner_id == bindparam("partner_id"), Page.published)
+
+
+def _ads() -> Select:
+    """Every ad of the partner, in the columns of `_pages`."""
+    return select(
+        literal_column("'ad'").label("kind"), Ad.placement.label("slug"), Ad.title,
+        Ad.kind.label("menu_title"), Ad.image_sha.label("seo_title"),
+        Ad.link_url.label("seo_description"), Ad.body.label("body_html"),
+        cast(null(), String).label("body"), cast(null(), Integer).label("menu_position"), Ad.id,
+        Ad.enabled.label("show_in_menu"), false().label("show_in_footer"),
+        Ad.starts_on, Ad.ends_on,
+    ).where(Ad.partner_id == bindparam("partner_id"))
+
+
+_PAGES_AND_ADS = prepared(union_all(_pages(), _ads()))
+_ONE_PAGE = prepared(_pages().where(Page.slug == bindparam("slug")))
 
 
 def _link(row: Row) -> dict[str, str]:
