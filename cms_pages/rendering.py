@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import nh3
-from flask import render_template
+from flask import current_app
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -123,8 +123,9 @@ def render_body(body_html: str, site: Tenant | None) -> str:
         if index % 2 == 0:
             html.append(piece)
         elif piece in MODULES:
-            template = f"cms_modules/{piece}.html"
-            html.append(render_template(template, site=site, **module_context(piece, site)))
+            # A module needs only what it is given: no request context, no context processors.
+            template = current_app.jinja_env.get_template(f"cms_modules/{piece}.html")
+            html.append(template.render(site=site, **module_context(piece, site)))
     return Markup("".join(html))
 
 
