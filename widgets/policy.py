@@ -1,6 +1,7 @@
 """Who may embed a frame, and how a form inside a frame proves it came from our own frame.
 
-- `parent_origin` (sent by embed.js) must be one of the partner's allowed origins, else 400.
+- `parent_origin` (sent by embed.js) must be one of the partner's allowed origins, else 400; a
+  listed `https://*.example.com` allows its subdomains, as in `frame-ancestors` (widgets/origins).
 - Frame responses send `frame-ancestors` with exactly the partner's allowed origins.
 - Forms in frames cannot rely on the session cookie (a third-party cookie, blocked by Safari,
   Firefox and Chrome incognito), so their CSRF defence is a signed token naming the partner and
@@ -15,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from storefront.i18n import gettext as _
 from storefront.security import allow_framing_by
 from storefront.tenancy import Site, platform_url
+from widgets.origins import canonical_origin, origin_allowed
 
 FORM_TOKEN_SECONDS = 2 * 3600
 _SALT = "storefront-frame-form"
@@ -33,21 +35,22 @@ class FrameRefused(Exception):
 
 def parent_origin(site: Site) -> str:
     """The validated `parent_origin` parameter ("" when absent)."""
-    origin = request.values.get("parent_origin", "").strip().rstrip("/").lower()
+    origin = request.values.get("parent_origin", "").strip().rstrip("/")
     if not origin:
         return ""
-    if not may_embed(site, origin):
+    canonical = canonical_origin(origin)
+    if canonical is None or not may_embed(site, canonical):
         raise FrameRefused(_(
             "%(origin)s is not allowed to show this frame. The site's owner can allow it "
             "in the panel (Branding → Frame origins).", origin=origin[:100]
         ))
-    return origin
+    return canonical
 
 
 def may_embed(site: Site, origin: str) -> bool:
     """Whether a page at `origin` (as a browser writes it: scheme://host[:port]) may embed the
-    partner's frames."""
-    return origin.strip().rstrip("/").lower() in site.frame_origins
+    partner's frames: listed, or a subdomain of a listed `https://*.example.com`."""
+    return origin_allowed(origin, site.frame_origins)
 
 
 def allow_framing(site: Site) -> None:

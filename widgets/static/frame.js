@@ -7,13 +7,32 @@
   if (window.parent === window) return;
   var allowed = [];
   try { allowed = JSON.parse(body.getAttribute("data-allowed-origins") || "[]"); } catch (e) {}
+
+  // As frame-ancestors matches (and widgets/origins.py): same scheme and port (the default one if
+  // none is listed), same host, or any subdomain of a listed *.example.com but not example.com.
+  var LABEL = "[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?";
+  var ORIGIN = new RegExp("^(https?)://(\\*\\.)?(" + LABEL + "(?:\\." + LABEL + ")*)" +
+                          "(?::([0-9]{1,5}))?$");
+  function parse(origin) {
+    var m = ORIGIN.exec(typeof origin === "string" ? origin : "");
+    return m && { scheme: m[1], star: !!m[2], host: m[3],
+                  port: +(m[4] || (m[1] === "https" ? 443 : 80)) };
+  }
+  function matches(origin, source) {
+    var seen = parse(origin), listed = parse(source);
+    if (!seen || seen.star || !listed || seen.scheme !== listed.scheme ||
+        seen.port !== listed.port) return false;
+    return listed.star ? seen.host.slice(-listed.host.length - 1) === "." + listed.host
+                       : seen.host === listed.host;
+  }
+
   var parentOrigin = body.getAttribute("data-parent-origin") || "";
   if (!parentOrigin) {
     // A plain <iframe> without embed.js: trust the embedding origin only if the partner allows it.
     var seen = location.ancestorOrigins && location.ancestorOrigins.length
       ? location.ancestorOrigins[0]
       : (document.referrer ? new URL(document.referrer).origin : "");
-    if (allowed.indexOf(seen) >= 0) parentOrigin = seen;
+    if (allowed.some(function (source) { return matches(seen, source); })) parentOrigin = seen;
   }
   if (!parentOrigin) return;
 
