@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import platform
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -31,15 +33,20 @@ def free_port() -> int:
 
 
 def serve(app_spec: str, env: dict) -> tuple[subprocess.Popen, int]:
+    """A fresh gunicorn serving `app_spec`, returned once every worker has loaded the app."""
     port = free_port()
-    proc = subprocess.Popen([*GUNICORN, "--bind", f"127.0.0.1:{port}", app_spec],
-                            cwd=ROOT, env=env)
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return proc, port
-        except OSError:
+    ready = Path(tempfile.mkdtemp(prefix="bench-ready-"))
+    proc = subprocess.Popen([*GUNICORN, "--config", str(ROOT / "bench" / "gunicorn_ready.py"),
+                             "--bind", f"127.0.0.1:{port}", app_spec],
+                            cwd=ROOT, env={**env, "BENCH_READY_DIR": str(ready)})
+    try:
+        for _ in range(300):
+            if len(list(ready.iterdir())) >= WORKERS:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    return proc, port
             time.sleep(0.1)
+    finally:
+        shutil.rmtree(ready, ignore_errors=True)
     proc.kill()
     raise SystemExit(f"{app_spec} did not start")
 

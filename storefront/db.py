@@ -7,11 +7,20 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import CompoundSelect, ForeignKey, MetaData, Select, TextualSelect, column, text
+from sqlalchemy import (
+    CompoundSelect,
+    ForeignKey,
+    MetaData,
+    Row,
+    Select,
+    TextualSelect,
+    column,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING = {
@@ -50,6 +59,14 @@ def prepared(statement: Select | CompoundSelect) -> TextualSelect:
         raise ValueError(f"prepared(): only named bindparam()s, not values ({literal})")
     sql = str(compiled)
     return text(sql).columns(*(column(str(c.key), c.type) for c in statement.selected_columns))
+
+
+def read_committed(statement: TextualSelect, params: dict[str, Any]) -> list[Row]:
+    """The rows of a `prepared` select, read on a pooled connection of its own rather than in the
+    request's session: for what storefronts keep in their caches, which is built from committed
+    data only. A storefront page that needs nothing else never begins (nor commits) a session."""
+    with db.engine.connect() as connection:
+        return list(connection.execute(statement, params))
 
 
 def new_stamp() -> str:

@@ -30,7 +30,7 @@ from sqlalchemy import Row, Select, bindparam, event, select
 from sqlalchemy.orm import Session, aliased, with_loader_criteria
 
 from storefront.caches import ALL_KINDS, SITE, caches_of
-from storefront.db import db, prepared
+from storefront.db import db, prepared, read_committed
 from storefront.models import Partner, PartnerDomain, PartnerOwned
 from storefront.models.partner import raw_host
 
@@ -187,7 +187,7 @@ def _lookup(host: str, platform: str) -> HostMatch | None:
         query, name = _BY_SLUG, host[: -len(suffix)]
     else:
         query, name = _BY_DOMAIN, host
-    row = db.session.connection().execute(query, {"name": name}).first()
+    row = next(iter(read_committed(query, {"name": name})), None)
     if row is None:
         return None
     site = site_of(row, row.primary_host or raw_host(row.slug))

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 from storefront.caches import CATALOGUE
-from storefront.db import db, prepared
+from storefront.db import prepared, read_committed
 from storefront.models.catalog import PartnerTld, Tld, TldGroup, TldGroupItem
 from storefront.tenancy import Tenant, partner_cached
 
@@ -77,7 +77,7 @@ def catalogue(partner: Tenant) -> Catalogue:
 def load_catalogue(partner_id: int) -> Catalogue:
     """The partner's catalogue in one query: its offers, its groups and their items, as rows of
     one shape told apart by `kind` (a storefront nobody visited lately pays one round trip)."""
-    rows = db.session.connection().execute(_CATALOGUE, {"partner_id": partner_id}).all()
+    rows = read_committed(_CATALOGUE, {"partner_id": partner_id})
     tlds = {
         row.name: {
             "tld": row.name,

@@ -35,7 +35,7 @@ from sqlalchemy import (
 from cms_pages.models import Page
 from cms_pages.rendering import render_body, stored_html
 from storefront.caches import ALL_KINDS, CONTENT, caches_of
-from storefront.db import db, prepared
+from storefront.db import prepared, read_committed
 from storefront.models import Ad
 from storefront.tenancy import Site, partner_cache_put, partner_cached, partner_cached_get
 
@@ -76,8 +76,8 @@ def published_page(site: Site, slug: str) -> dict[str, Any] | None:
     if index is None:
         index, row = _load(site, slug)
     else:
-        row = db.session.connection().execute(
-            _ONE_PAGE, {"partner_id": site.partner_id, "slug": slug}).first()
+        row = next(iter(read_committed(_ONE_PAGE, {"partner_id": site.partner_id, "slug": slug})),
+                   None)
     if row is None:
         return None
     # A page shows the partner's name and contacts and may hold a price table: built from it all.
@@ -95,8 +95,7 @@ def _load(site: Site, slug: str | None) -> tuple[_Index, Row | None]:
     """One query: every published page's menu entry and every ad, and the page with this slug
     (its stored body) if it is published. Keeps the index; returns it and the page's row."""
     generation = caches_of(current_app).content.generation
-    rows = db.session.connection().execute(
-        _PAGES_AND_ADS, {"partner_id": site.partner_id, "slug": slug}).all()
+    rows = read_committed(_PAGES_AND_ADS, {"partner_id": site.partner_id, "slug": slug})
     page_rows = sorted((r for r in rows if r.kind == "page"), key=lambda r: (r.menu_position, r.id))
     index = _Index(
         menu=tuple(_link(r) for r in page_rows if r.show_in_menu),
