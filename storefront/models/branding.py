@@ -49,8 +49,13 @@ class Ad(PartnerOwned, Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def is_active_on(self, day: date) -> bool:
-        return (
-            self.enabled
-            and (self.starts_on is None or self.starts_on <= day)
-            and (self.ends_on is None or day <= self.ends_on)
-        )
+        return shows_on(day, self.enabled, self.starts_on, self.ends_on)
+
+
+def shows_on(day: date, enabled: bool, starts_on: date | None, ends_on: date | None) -> bool:
+    """Whether an ad with these settings shows on `day` (for an Ad or a cached copy of one)."""
+    return (
+        enabled
+        and (starts_on is None or starts_on <= day)
+        and (ends_on is None or day <= ends_on)
+    )

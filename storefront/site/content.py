@@ -37,6 +37,7 @@ from cms_pages.rendering import render_body, stored_html
 from storefront.caches import ALL_KINDS, CONTENT, caches_of
 from storefront.db import prepared, read_committed
 from storefront.models import Ad
+from storefront.models.branding import shows_on
 from storefront.tenancy import Site, partner_cache_put, partner_cached, partner_cached_get
 
 STOREFRONT_PLACEMENTS = ("banner", "sidebar")
@@ -192,12 +193,8 @@ def _ads_on(site: Site, today: date, placements: tuple[str, ...]
             ) -> dict[str, tuple[dict[str, str], ...]]:
     ads: dict[str, list[dict[str, str]]] = {placement: [] for placement in placements}
     for ad in _index(site).ads:
-        if (
-            ad["placement"] in ads
-            and ad["enabled"]
-            and (ad["starts_on"] is None or ad["starts_on"] <= today)
-            and (ad["ends_on"] is None or today <= ad["ends_on"])
-        ):
+        if ad["placement"] in ads and shows_on(today, ad["enabled"], ad["starts_on"],
+                                               ad["ends_on"]):
             ads[ad["placement"]].append(ad)
     return {placement: tuple(items) for placement, items in ads.items()}
 
