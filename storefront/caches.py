@@ -39,7 +39,9 @@ from storefront.db import db
 from storefront.models import (
     Ad,
     Asset,
+    DocumentCounter,
     Invitation,
+    Job,
     Membership,
     OutboxMessage,
     Page,
@@ -77,8 +79,8 @@ FEEDS: dict[type[Any], str] = {
 }
 # Read per request, never cached: changing them clears nothing.
 FEEDS_NOTHING = frozenset({
-    Asset, Invitation, Membership, OutboxMessage, RateLimitCounter, ResellerApplication,
-    SandboxRegistration, StaffToken, Subscriber, SubscriberToken, User,
+    Asset, DocumentCounter, Invitation, Job, Membership, OutboxMessage, RateLimitCounter,
+    ResellerApplication, SandboxRegistration, StaffToken, Subscriber, SubscriberToken, User,
 })
 _KIND_OF_TABLE = {model.__table__.name: kind for model, kind in FEEDS.items()}
 

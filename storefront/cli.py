@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import secrets
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -15,6 +16,7 @@ from flask_migrate import upgrade
 from sqlalchemy.exc import IntegrityError
 
 from cms_pages.services import render_stored_bodies
+from storefront import jobs
 from storefront.auth import MIN_PASSWORD
 from storefront.db import db
 from storefront.models import Partner
@@ -23,6 +25,7 @@ from storefront.services.errors import InvalidInput
 from storefront.services.users import ensure_user, find_user, set_active
 
 T = TypeVar("T")
+JOB_POLL_SECONDS = 2
 
 
 def _partner(slug: str) -> Partner:
@@ -202,9 +205,25 @@ def import_tlds(file: str) -> None:
             click.echo(f"{label}: {' '.join(names)}")
 
 
+@click.command("run-jobs")
+@with_appcontext
+@click.option("--loop", is_flag=True, help="Keep running, asking for due jobs every few seconds.")
+@click.option("--limit", default=10, show_default=True, help="Jobs claimed at a time.")
+def run_jobs(loop: bool, limit: int) -> None:
+    """Run due background jobs (provisioning, mails); cron runs it every minute, or --loop."""
+    while True:
+        ran = jobs.run_due(limit)
+        if not loop:
+            click.echo(f"Ran {ran} jobs.")
+            return
+        if ran < limit:
+            time.sleep(JOB_POLL_SECONDS)
+
+
 def init_app(app: Flask) -> None:
     for command in (
         init_db, render_pages, demo, create_platform_admin, create_partner, add_domain, import_tlds,
         suspend_partner, reactivate_partner, list_partners, deactivate_user, reactivate_user,
+        run_jobs,
     ):
         app.cli.add_command(command)

@@ -1,9 +1,11 @@
 """Typed models, one module per area. Every partner-owned table has a non-null, indexed
 partner_id."""
 
+from billing.models import DocumentCounter
 from cms_pages.models import Page
 from storefront.models.branding import Ad, Asset
 from storefront.models.catalog import PartnerTld, Tld, TldGroup, TldGroupItem
+from storefront.models.jobs import Job
 from storefront.models.limits import RateLimitCounter
 from storefront.models.partner import (
     ROLES,
@@ -23,7 +25,9 @@ __all__ = [
     "ROLES",
     "Ad",
     "Asset",
+    "DocumentCounter",
     "Invitation",
+    "Job",
     "Membership",
     "OutboxMessage",
     "Page",
