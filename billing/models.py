@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storefront.db import Model, PartnerOwned
+from storefront.db import Model, PartnerOwned, utcnow
 
 
 class DocumentCounter(PartnerOwned, Model):
@@ -18,3 +20,26 @@ class DocumentCounter(PartnerOwned, Model):
     series: Mapped[str] = mapped_column(String(8))
     year: Mapped[int]
     last_number: Mapped[int] = mapped_column(default=0)
+
+
+class BillingProfile(PartnerOwned, Model):
+    """Who a subscriber's documents are made out to: given once, used on every proforma and
+    invoice (a document copies it when issued, so a later change never alters an issued one)."""
+
+    __table_args__ = (UniqueConstraint("subscriber_id"),)
+
+    subscriber_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriber.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10))  # "consumer" or "business"
+    name: Mapped[str] = mapped_column(String(200))  # the person's or the company's
+    street: Mapped[str] = mapped_column(String(200))
+    postal_code: Mapped[str] = mapped_column(String(20))
+    city: Mapped[str] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2))  # ISO 3166-1 alpha-2
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    # A business's: NIP (10 digits) in Poland, an EU VAT number with its country prefix
+    # elsewhere in the EU, as written in its country outside it.
+    tax_id: Mapped[str] = mapped_column(String(40), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

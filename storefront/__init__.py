@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
 
+    from billing.account import bp as billing_account_bp
     from cms_pages.panel import bp as cms_panel_bp
     from storefront.account import bp as account_bp
     from storefront.admin import bp as admin_bp
@@ -69,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["csrf"].exempt(frames_bp)  # frames carry their own token: widgets/policy.py
     app.extensions["csrf"].exempt("storefront.site.cart.import_cart")  # checks Origin or token
     app.register_blueprint(account_bp)
+    app.register_blueprint(billing_account_bp)
     app.register_blueprint(cart_bp)
     app.register_blueprint(site_bp)
     return app

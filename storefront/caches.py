@@ -39,6 +39,7 @@ from storefront.db import db
 from storefront.models import (
     Ad,
     Asset,
+    BillingProfile,
     DocumentCounter,
     Invitation,
     Job,
@@ -79,8 +80,9 @@ FEEDS: dict[type[Any], str] = {
 }
 # Read per request, never cached: changing them clears nothing.
 FEEDS_NOTHING = frozenset({
-    Asset, DocumentCounter, Invitation, Job, Membership, OutboxMessage, RateLimitCounter,
-    ResellerApplication, SandboxRegistration, StaffToken, Subscriber, SubscriberToken, User,
+    Asset, BillingProfile, DocumentCounter, Invitation, Job, Membership, OutboxMessage,
+    RateLimitCounter, ResellerApplication, SandboxRegistration, StaffToken, Subscriber,
+    SubscriberToken, User,
 })
 _KIND_OF_TABLE = {model.__table__.name: kind for model, kind in FEEDS.items()}
 

@@ -7,6 +7,7 @@ from flask import Blueprint, flash, g, redirect, request, url_for
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 
+from billing.profiles import find_profile
 from storefront import limits, transaction
 from storefront.account.forms import (
     ChangePasswordForm,
@@ -37,7 +38,8 @@ def _render(template: str, status: int = 200, **context):
 @bp.route("/")
 @subscriber_required
 def home():
-    return _render("account/home.html", subscriber=current_user, panel_ads=panel_ads(g.site))
+    return _render("account/home.html", subscriber=current_user, panel_ads=panel_ads(g.site),
+                   billing=find_profile(g.site, _me()))
 
 
 @bp.route("/login", methods=["GET", "POST"])
