@@ -43,6 +43,7 @@ class Visitor:
 
     cart_domains: frozenset[str] = frozenset()
     account: str = ""  # the logged-in subscriber's name, else e-mail; "" when nobody is
+    email: str = ""
 
     @property
     def cart_count(self) -> int:
@@ -62,10 +63,10 @@ def visitor() -> Visitor:
     found = g.get("_visitor")
     if found is None:
         account = current_user._get_current_object()
-        name = ""
+        name = email = ""
         if getattr(account, "partner_id", None) == g.site.partner_id:  # this shop's subscriber
-            name = (account.name or "").strip() or account.email
-        found = g._visitor = Visitor(frozenset(item[0] for item in _items()), name)
+            name, email = (account.name or "").strip() or account.email, account.email
+        found = g._visitor = Visitor(frozenset(item[0] for item in _items()), name, email)
     return found
 
 
