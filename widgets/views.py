@@ -118,8 +118,9 @@ def domain_search():
             result, (group, _rows) = None, price_table(site, group_slug)
     except GroupNotFound:
         abort(404)
+    in_cart = frozenset(item[0] for item in cart.parse_items(request.args.get("items")))
     return _render("frames/domain_search.html", result=result, query=query, years=years or 1,
-                   group=group, groups=catalogue(site).group_views)
+                   group=group, groups=catalogue(site).group_views, in_cart=in_cart)
 
 
 @bp.route("/pricing")
@@ -151,9 +152,9 @@ def order():
             items = cart.remove(items, request.args["remove"].lower())
     except InvalidInput as error:
         refused.append(error)
-    items, not_orderable = cart.check_items(site, items)
-    refused += not_orderable
-    view = cart.view(site, items, g.promo)
+    checked = cart.check(site, items)
+    refused += checked.refused
+    view = cart.view(site, checked.items, g.promo, checked.quotes)
     allow_form_posts_to([partner_url(site, "").rstrip("/")])
     return _render(
         "frames/order.html", 400 if refused else 200, cart=view, refused=refused,

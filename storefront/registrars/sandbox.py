@@ -54,7 +54,7 @@ class SandboxBackend:
 
     def __init__(self, name: str = "sandbox", *, latency_ms: float = 0, failure_rate: float = 0.0,
                  seed: int | None = None, taken_percent: int = 30,
-                 premium_price_minor: int = 50_000, currency: str = "PLN",
+                 premium_price_minor: int | None = 50_000, currency: str = "PLN",
                  max_check_names: int | None = None,
                  on_change: Callable[[str], None] | None = None) -> None:
         if not 0.0 <= failure_rate <= 1.0:
@@ -64,7 +64,8 @@ class SandboxBackend:
         self.latency_seconds = float(latency_ms) / 1000
         self.failure_rate = float(failure_rate)
         self.taken_percent = int(taken_percent)
-        self.premium_price_minor = int(premium_price_minor)
+        # None: a registry that answers "premium" without quoting a price.
+        self.premium_price_minor = None if premium_price_minor is None else int(premium_price_minor)
         self.currency = currency
         self.round_trips = 0
         self._on_change = on_change
@@ -160,6 +161,8 @@ class SandboxBackend:
         if label in TAKEN_LABELS or label.startswith("taken-"):
             return Availability.taken("in use")
         if label in PREMIUM_LABELS or label.startswith("premium-"):
+            if self.premium_price_minor is None:
+                return Availability.premium()
             price = self.premium_price_minor * (1 + _digest(name) % 10)
             return Availability.premium(price, self.currency)
         if _digest(name) % 100 < self.taken_percent:

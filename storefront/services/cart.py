@@ -7,7 +7,9 @@ frame cannot share a cookie with the storefront when the browser blocks third-pa
 
 The cart and the order frame check what they are given the same way (`check_items`): each item as
 `check_item` checks one, then every registration asked of the registry in one call, so a taken
-name is never offered at the registration price.
+name is never offered at the registration price. A premium name is never sold at the catalogue's
+price either: it carries the registry's quoted price (`Quotes`, kept beside the items and handed to
+`view`) or, when the registry quoted none, it is refused.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ _SALT = "storefront-cart"
 
 Item = tuple[str, int, str]  # (ASCII domain, years, "register" or "transfer")
 OPERATIONS = ("register", "transfer")
+Quote = tuple[int, str]  # a registry's premium price for one year: (minor units, currency)
+Quotes = dict[str, Quote]  # by ASCII domain
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,7 @@ class CartLine:
     max_years: int
     price_minor: int  # the whole line: the first year's register or transfer, then renewals
     currency: str
+    premium: bool = False  # priced at the registry's premium quote
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,25 @@ class CartView:
     @property
     def items(self) -> list[Item]:
         return [(line.domain, line.years, line.operation) for line in self.lines]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What `check` found: the items that may be ordered, why each other one may not, and the
+    registry's price for each premium name among them."""
+
+    items: list[Item]
+    refused: list[InvalidInput]
+    quotes: Quotes
+
+
+class PremiumUnpriced(InvalidInput):
+    """A premium name whose registry quoted no price: only the partner can offer it."""
+
+    def __init__(self, domain: str) -> None:
+        self.domain = domain
+        super().__init__(_("%(domain)s is a premium name; its price is set by the registry: "
+                           "contact us to order it.", domain=to_unicode(domain)), "domain")
 
 
 class NameTaken(InvalidInput):
@@ -91,11 +115,20 @@ def check_item(partner: Tenant, domain: str, years: int | str | None,
 
 def check_items(partner: Tenant, items: Iterable[tuple[str, int | str | None, str | None]],
                 timeout: float | None = None) -> tuple[list[Item], list[InvalidInput]]:
-    """The items that may be ordered, and why each other one may not.
+    """`check` without the premium prices: the items that may be ordered, and why each other one
+    may not. A caller that prices the items wants `check` and hands its quotes to `view`."""
+    checked = check(partner, items, timeout)
+    return checked.items, checked.refused
+
+
+def check(partner: Tenant, items: Iterable[tuple[str, int | str | None, str | None]],
+          timeout: float | None = None) -> Checked:
+    """The items that may be ordered, why each other one may not, and the premium prices.
 
     Every item is checked as `check_item` checks one; then the registry is asked about every
     registration in one call: a taken name is refused as `NameTaken` (the caller offers the
     transfer), and one the registry did not answer for is refused too, never priced unchecked.
+    A premium name keeps the price the registry quoted for it, or is refused as `PremiumUnpriced`.
     """
     checked: list[Item] = []
     refused: list[InvalidInput] = []
@@ -107,6 +140,7 @@ def check_items(partner: Tenant, items: Iterable[tuple[str, int | str | None, st
     answers = _ask_registry(partner, [item[0] for item in checked if item[2] == "register"],
                             timeout)
     kept: list[Item] = []
+    quotes: Quotes = {}
     for item in checked:
         answer = answers.get(item[0])
         if answer is not None and answer.state is AvailabilityState.TAKEN:
@@ -115,9 +149,17 @@ def check_items(partner: Tenant, items: Iterable[tuple[str, int | str | None, st
             refused.append(InvalidInput(_(
                 "We couldn't check whether %(domain)s is free. Please try again in a moment.",
                 domain=to_unicode(item[0])), "domain"))
+        elif answer is not None and answer.state is AvailabilityState.PREMIUM:
+            if answer.price_minor is None or answer.price_minor <= 0:
+                refused.append(PremiumUnpriced(item[0]))
+            else:
+                quotes[item[0]] = (answer.price_minor,
+                                   answer.currency or catalogue(partner).tlds[
+                                       item[0].split(".", 1)[1]]["currency"])
+                kept.append(item)
         else:
             kept.append(item)
-    return kept, refused
+    return Checked(kept, refused, quotes)
 
 
 def _ask_registry(partner: Tenant, domains: list[str],
@@ -172,9 +214,12 @@ def remove(items: Iterable[Item], domain: str) -> list[Item]:
     return [item for item in items if item[0] != domain]
 
 
-def view(partner: Tenant, items: Iterable[Item], promo: str = "") -> CartView:
+def view(partner: Tenant, items: Iterable[Item], promo: str = "",
+         quotes: Quotes | None = None) -> CartView:
     """The cart priced now. Items the partner no longer sells, or with years out of range, are
-    dropped rather than shown with a wrong price."""
+    dropped rather than shown with a wrong price. A registration with a premium quote costs the
+    registry's price for every year (premium names renew at a premium too)."""
+    quotes = quotes or {}
     offers = catalogue(partner).tlds
     lines: list[CartLine] = []
     totals: dict[str, int] = {}
@@ -183,11 +228,15 @@ def view(partner: Tenant, items: Iterable[Item], promo: str = "") -> CartView:
         row = offers.get(tld)
         if row is None or not row["min_years"] <= years <= row["max_years"]:
             continue
-        first = row["transfer_minor"] if operation == "transfer" else row["register_minor"]
-        price = first + row["renew_minor"] * (years - 1)
+        quote = quotes.get(domain) if operation == "register" else None
+        if quote is not None:
+            price, currency = quote[0] * years, quote[1]
+        else:
+            first = row["transfer_minor"] if operation == "transfer" else row["register_minor"]
+            price, currency = first + row["renew_minor"] * (years - 1), row["currency"]
         lines.append(CartLine(domain, to_unicode(domain), operation, years, row["min_years"],
-                              row["max_years"], price, row["currency"]))
-        totals[row["currency"]] = totals.get(row["currency"], 0) + price
+                              row["max_years"], price, currency, quote is not None))
+        totals[currency] = totals.get(currency, 0) + price
     return CartView(tuple(lines), promo, tuple(sorted(totals.items())))
 
 
@@ -231,6 +280,19 @@ def parse_items(text: str | None) -> list[Item]:
         if domain and years is not None and operation in OPERATIONS:
             items.append((domain.lower(), years, operation))
     return items
+
+
+def parse_quotes(data: object, items: Iterable[Item]) -> Quotes:
+    """The premium quotes kept in this session for `items` (anything else in `data` is dropped).
+    The session is signed by the server, so a browser cannot change a quote kept there."""
+    wanted = {item[0] for item in items}
+    quotes: Quotes = {}
+    if isinstance(data, dict):
+        for domain, quote in data.items():
+            if (domain in wanted and isinstance(quote, list | tuple) and len(quote) == 2
+                    and isinstance(quote[0], int) and isinstance(quote[1], str)):
+                quotes[domain] = (quote[0], quote[1])
+    return quotes
 
 
 def format_items(items: Iterable[Item]) -> str:
