@@ -209,15 +209,15 @@ def set_retail_prices(partner: Tenant, tld_name: str, *, register: str, renew: s
     typed = {"register": register, "renew": renew, "transfer": transfer}
     prices: dict[str, int] = {}
     for operation, text in typed.items():
-        price = parse_price(text, tld.currency, operation)
-        wholesale = tld.wholesale_price(operation)
+        price = Money.parse(text, tld.currency, operation)
+        wholesale = Money(tld.wholesale_price(operation), tld.currency)
         if price < wholesale:
             raise InvalidInput(
                 f"The {operation} price of .{tld.unicode_name} can't be below the wholesale "
-                f"price, {format_price(wholesale, tld.currency, locale)}.",
+                f"price, {wholesale.format(locale)}.",
                 operation,
             )
-        prices[f"{operation}_price"] = price
+        prices[f"{operation}_price"] = price.minor
     offer = get_partner_tld(partner, tld.name)
     if offer is None:
         offer = PartnerTld(partner_id=partner.id, tld=tld, currency=tld.currency, **prices)
