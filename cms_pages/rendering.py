@@ -16,7 +16,8 @@ from flask import current_app
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from storefront.services.catalog import format_price
+from storefront.i18n import DEFAULT_LOCALE
+from storefront.money import Money
 from storefront.services.domain_search import price_table
 from storefront.services.partner_catalogue import catalogue
 from storefront.tenancy import Tenant
@@ -130,28 +131,32 @@ def render_body(body_html: str, site: Tenant | None) -> str:
 
 
 # A partner that sells no TLD yet shows sample prices, clearly labelled as such.
-SAMPLE_PRICES: tuple[tuple[str, str, str], ...] = (
-    (".com", "59.00 PLN", "69.00 PLN"),
-    (".pl", "19.00 PLN", "89.00 PLN"),
-    (".eu", "29.00 PLN", "39.00 PLN"),
-    (".net", "69.00 PLN", "79.00 PLN"),
+SAMPLE_PRICES: tuple[tuple[str, Money, Money], ...] = (
+    (".com", Money(5900, "PLN"), Money(6900, "PLN")),
+    (".pl", Money(1900, "PLN"), Money(8900, "PLN")),
+    (".eu", Money(2900, "PLN"), Money(3900, "PLN")),
+    (".net", Money(6900, "PLN"), Money(7900, "PLN")),
 )
 
 
-def module_context(name: str, site: Tenant | None = None) -> dict[str, Any]:
+def module_context(name: str, site: Tenant | None = None,
+                   locale: str = DEFAULT_LOCALE) -> dict[str, Any]:
+    """What module `name` shows; prices are formatted in `locale` (pages are English for now)."""
     if name == "tld-prices":
-        return _price_table(site)
+        return _price_table(site, locale)
     return {}
 
 
-def _price_table(site: Tenant | None) -> dict[str, Any]:
+def _price_table(site: Tenant | None, locale: str) -> dict[str, Any]:
     """The default TLD group's prices (every TLD sold when there are no groups), formatted."""
     if site is None or not catalogue(site).tlds:
-        return {"prices": SAMPLE_PRICES, "sample": True}
+        sample = tuple((tld, register.format(locale), renew.format(locale))
+                       for tld, register, renew in SAMPLE_PRICES)
+        return {"prices": sample, "sample": True}
     group, rows = price_table(site)
     prices = tuple(
-        (f".{row['tld_unicode']}", format_price(row["register_minor"], row["currency"]),
-         format_price(row["renew_minor"], row["currency"]))
+        (f".{row['tld_unicode']}", Money(row["register_minor"], row["currency"]).format(locale),
+         Money(row["renew_minor"], row["currency"]).format(locale))
         for row in rows
     )
     return {"prices": prices, "sample": False, "caption": f"{group.name}: domain prices"}

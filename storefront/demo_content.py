@@ -40,10 +40,10 @@ LOOKS = {
         "AH", "#f2a900", "#1b2433", "Acme Hosting", "#ffffff", round=False,
         email="hello@acme.example.com", phone="+48 22 100 20 30",
         address="ul. Prosta 1\n00-838 Warszawa",
-        banner=("Spring sale: .pl domains for 9.99 zł",
+        banner=("Spring sale: .pl domains for PLN 9.99",
                 "Register before the end of the month and the first year costs almost nothing.",
                 "https://acme.example.com/spring"),
-        sidebar=("Business hosting with free SSL", "Hosting + SSL\nfrom 19 PLN/mo",
+        sidebar=("Business hosting with free SSL", "Hosting + SSL\nfrom PLN 19.00\na month",
                  "https://acme.example.com/hosting"),
     ),
     "globex": Look(

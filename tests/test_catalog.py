@@ -236,9 +236,9 @@ def test_retail_equal_to_wholesale_is_allowed(small_catalogue, two_partners):
         ("renew", "0", "more than zero"),
         ("transfer", "lots", "not a price"),
         ("register", "39.999", "at most 2 decimal places"),
-        ("register", "28.99", "below the wholesale price, PLN29.00"),
-        ("renew", "50.00", "below the wholesale price, PLN69.00"),
-        ("transfer", "1", "below the wholesale price, PLN49.00"),
+        ("register", "28.99", "below the wholesale price, PLN\xa029.00"),
+        ("renew", "50.00", "below the wholesale price, PLN\xa069.00"),
+        ("transfer", "1", "below the wholesale price, PLN\xa049.00"),
     ],
 )
 def test_bad_retail_prices_are_refused_and_nothing_changes(small_catalogue, two_partners,

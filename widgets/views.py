@@ -24,9 +24,9 @@ from storefront import limits, transaction
 from storefront.errors import retry_after, too_many_attempts
 from storefront.i18n import frame_locale
 from storefront.i18n import gettext as _
+from storefront.money import Money
 from storefront.security import allow_form_posts_to
 from storefront.services import cart, subscribers
-from storefront.services.catalog import format_price
 from storefront.services.domain_search import GroupNotFound, price_table, search
 from storefront.services.errors import InvalidInput
 from storefront.services.partner_catalogue import catalogue
@@ -87,7 +87,7 @@ def _render(template: str, status: int = 200, **context: Any) -> tuple[str, int]
         frame_parent_origin=g.get("parent_origin", ""),
         frame_allowed_origins=json.dumps(list(site.frame_origins)),
         locale=locale,
-        price=lambda amount, currency: format_price(amount, currency, locale),
+        price=lambda amount, currency: Money(amount, currency).format(locale),
         kept=kept,
         **context,
     ), status

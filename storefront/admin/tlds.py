@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
 
-from babel.numbers import get_currency_precision
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.datastructures import FileStorage
 
@@ -20,6 +18,7 @@ from storefront.admin.tld_forms import AddTldForm, ImportTldsForm, TldTermsForm
 from storefront.auth import admin_required
 from storefront.db import db
 from storefront.models.catalog import TLD_KINDS, Tld
+from storefront.money import Money
 from storefront.services import catalog, tld_admin
 
 
@@ -55,7 +54,7 @@ def _render_list(add_form: AddTldForm, import_form: ImportTldsForm,
         query=query,
         kind=kind,
         kinds=TLD_KINDS,
-        price=catalog.format_price,
+        price=_price,
         add_form=add_form,
         import_form=import_form,
         import_errors=import_errors or [],
@@ -121,7 +120,7 @@ def tld_edit(name: str):
             return redirect(url_for("admin.tld_edit", name=tld.name))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("admin/tld.html", tld=tld, form=form,
-                           price=catalog.format_price), status
+                           price=_price), status
 
 
 def _current_terms(tld: Tld) -> dict:
@@ -139,5 +138,9 @@ def _current_terms(tld: Tld) -> dict:
 
 def _plain(amount_minor: int, currency: str) -> str:
     """Minor units as the admin types them back: 3900 PLN → "39.00" (no symbol, no grouping)."""
-    precision = get_currency_precision(currency)
-    return f"{Decimal(amount_minor).scaleb(-precision):.{precision}f}"
+    return Money(amount_minor, currency).plain()
+
+
+def _price(amount_minor: int, currency: str) -> str:
+    """A price as the admin reads it (the admin speaks English): 3900 PLN → "PLN 39.00"."""
+    return Money(amount_minor, currency).format("en")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 
-from babel.numbers import get_currency_precision
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
@@ -20,6 +19,7 @@ from storefront.db import db
 from storefront.forms import add_error
 from storefront.models.catalog import OPERATIONS, PartnerTld, Tld
 from storefront.models.partner import Partner
+from storefront.money import Money
 from storefront.panel.blueprint import bp
 from storefront.panel.tld_forms import (
     KIND_LABELS,
@@ -41,12 +41,12 @@ class TldRow:
 
 
 def price(amount_minor: int, currency: str) -> str:
-    return catalog.format_price(amount_minor, currency, LOCALE)
+    return Money(amount_minor, currency).format(LOCALE)
 
 
 def price_text(amount_minor: int, currency: str) -> str:
     """Minor units as a plain number for a form field: 3900 PLN → "39.00"."""
-    return str(Decimal(amount_minor).scaleb(-get_currency_precision(currency)))
+    return Money(amount_minor, currency).plain()
 
 
 def tld_rows(partner: Partner, filters: TldFilterForm) -> list[TldRow]:

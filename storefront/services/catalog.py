@@ -12,11 +12,10 @@ import re
 import unicodedata
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
-from babel.numbers import format_currency, get_currency_precision, is_currency
+from babel.numbers import is_currency
 from sqlalchemy import func, select, update
 
 from storefront.db import db
@@ -29,7 +28,8 @@ from storefront.models.catalog import (
     TldGroup,
     TldGroupItem,
 )
-from storefront.numbers import decimal_number, refusal, whole_number
+from storefront.money import Money
+from storefront.numbers import whole_number
 from storefront.services.errors import InvalidInput
 from storefront.tenancy import Tenant
 
@@ -37,7 +37,6 @@ DEMO_CATALOGUE = Path(__file__).resolve().parent.parent / "data" / "tlds.csv"
 CSV_COLUMNS = ("tld", "kind", "register", "renew", "transfer", "currency", "min_years",
                "max_years", "idn", "backend", "enabled")
 MAX_YEARS = 10
-MAX_PRICE_MAJOR = Decimal(1_000_000)  # no TLD costs a million a year; larger is a typo
 _BOOLEANS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 _BACKEND = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
@@ -46,34 +45,15 @@ _BACKEND = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
 def parse_price(text: str, currency: str, field: str = "price", *, allow_zero: bool = False) -> int:
-    """A typed price ("39", "39.00", "39,99", "1 299.00") in minor units of `currency`."""
-    raw = str(text).strip().replace("\u00a0", "").replace(" ", "")
-    if "," in raw and "." not in raw:
-        raw = raw.replace(",", ".")  # a decimal comma, as Polish users type it
-    if not raw or len(raw) > 20:
-        raise InvalidInput("Enter a price as a number, e.g. 39.00.", field)
-    amount = decimal_number(raw)
-    if amount is None:
-        usual = f"“{str(text).strip()}” is not a price: enter a number, e.g. 39.00."
-        raise InvalidInput(refusal(text, usual), field)
-    if amount < 0:
-        raise InvalidInput("A price can't be negative.", field)
-    if amount == 0 and not allow_zero:
-        raise InvalidInput("A price must be more than zero.", field)
-    if amount > MAX_PRICE_MAJOR:
-        raise InvalidInput("That price is too large.", field)
-    precision = get_currency_precision(currency)
-    minor = amount.scaleb(precision)
-    if minor != minor.to_integral_value():
-        places = "no decimal places" if precision == 0 else f"at most {precision} decimal places"
-        raise InvalidInput(f"A price in {currency} has {places}.", field)
-    return int(minor)
+    """A typed price ("39", "39.00", "39,99", "1 299.00") in minor units of `currency`, for a
+    price column; the rules are `Money.parse`'s."""
+    return Money.parse(text, currency, field, allow_zero=allow_zero).minor
 
 
 def format_price(amount_minor: int, currency: str, locale: str = "en") -> str:
-    """Minor units as a person reads them in `locale`, e.g. 3900 PLN → "PLN 39.00" / "39,00 zł"."""
-    amount = Decimal(amount_minor).scaleb(-get_currency_precision(currency))
-    return format_currency(amount, currency, locale=locale)
+    """Minor units as a person reads them in `locale`, e.g. 3900 PLN → "PLN 39.00" / "39,00 zł"
+    (`Money.format`, for templates that hold a price column and its currency)."""
+    return Money(amount_minor, currency).format(locale)
 
 
 # -- the platform catalogue ----------------------------------------------------------------------
@@ -229,15 +209,15 @@ def set_retail_prices(partner: Tenant, tld_name: str, *, register: str, renew: s
     typed = {"register": register, "renew": renew, "transfer": transfer}
     prices: dict[str, int] = {}
     for operation, text in typed.items():
-        price = parse_price(text, tld.currency, operation)
-        wholesale = tld.wholesale_price(operation)
+        price = Money.parse(text, tld.currency, operation)
+        wholesale = Money(tld.wholesale_price(operation), tld.currency)
         if price < wholesale:
             raise InvalidInput(
                 f"The {operation} price of .{tld.unicode_name} can't be below the wholesale "
-                f"price, {format_price(wholesale, tld.currency, locale)}.",
+                f"price, {wholesale.format(locale)}.",
                 operation,
             )
-        prices[f"{operation}_price"] = price
+        prices[f"{operation}_price"] = price.minor
     offer = get_partner_tld(partner, tld.name)
     if offer is None:
         offer = PartnerTld(partner_id=partner.id, tld=tld, currency=tld.currency, **prices)

@@ -9,10 +9,11 @@ from functools import lru_cache
 from flask import Blueprint, Response, abort, g, request
 
 from storefront.db import db
+from storefront.i18n import select_locale
 from storefront.models import Asset
+from storefront.money import Money
 from storefront.palette import css_variables
 from storefront.services import domain_search
-from storefront.services.catalog import format_price
 from storefront.site.content import published_page, theme_context
 from storefront.tenancy import Site, Tenant, scoped
 from storefront.themes import render_theme
@@ -100,7 +101,8 @@ def search() -> str:
 
 
 def _money(amount_minor: int, currency: str) -> str:
-    return format_price(amount_minor, currency, "en")  # the subscriber's locale comes later
+    """A price as the page shows it, in the page's locale (English on the storefront for now)."""
+    return Money(amount_minor, currency).format(select_locale())
 
 
 @bp.route("/assets/<sha>")
