@@ -137,10 +137,10 @@ def check_postal_code(code: str, country: str) -> None:
 def _tax_id(raw: str, country: str) -> str:
     if not raw:
         raise InvalidInput("A business gives its tax id.", "tax_id")
-    return tax_id(raw, country)
+    return check_tax_id(raw, country)
 
 
-def tax_id(raw: str, country: str) -> str:
+def check_tax_id(raw: str, country: str) -> str:
     """A business's tax id in its kept form: a checked NIP (10 digits) in Poland, a checked EU VAT
     number with its prefix elsewhere in the EU, as written outside it; else InvalidInput."""
     if country == "PL":

@@ -18,7 +18,7 @@ from stdnum import iban
 from stdnum.exceptions import ValidationError
 
 from billing.models import SellerSettings
-from billing.profiles import check_postal_code, countries, tax_id
+from billing.profiles import check_postal_code, check_tax_id, countries
 from storefront.db import db
 from storefront.numbers import decimal_number
 from storefront.services.errors import InvalidInput
@@ -118,7 +118,7 @@ def clean_fields(given: SellerFields) -> SellerFields:
         postal_code=text["postal_code"],
         city=text["city"],
         country=country,
-        tax_id=tax_id(text["tax_id"], country) if text["tax_id"] else "",
+        tax_id=check_tax_id(text["tax_id"], country) if text["tax_id"] else "",
         bank_account=_bank_account(given.bank_account),
         bank_name=text["bank_name"],
         vat_rate=_vat_rate(given.vat_rate),
