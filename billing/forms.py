@@ -1,9 +1,10 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectField, StringField, TelField
+from wtforms import EmailField, RadioField, SelectField, StringField, TelField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
 from billing.profiles import countries
+from storefront.forms import WholeNumberField
 
 
 def _at_most(characters: int) -> Length:
@@ -25,6 +26,35 @@ class BillingProfileForm(FlaskForm):
     country = SelectField("Country", default="PL", validate_choice=False)
     email = EmailField("E-mail for documents", validators=[_at_most(254)])
     phone = TelField("Phone", validators=[_at_most(40)])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.country.choices = [SelectChoice(code, name) for code, name in countries()]
+
+
+class SellerSettingsForm(FlaskForm):
+    """The partner's billing settings; checked by billing.settings, whose messages appear next
+    to their fields."""
+
+    name = StringField("Seller name (as on your documents)", validators=[_at_most(200)])
+    street = StringField("Street and number", validators=[_at_most(200)])
+    postal_code = StringField("Postal code", validators=[_at_most(20)])
+    city = StringField("City", validators=[_at_most(100)])
+    country = SelectField("Country", default="PL", validate_choice=False)
+    tax_id = StringField("Tax id (NIP in Poland)", validators=[_at_most(40)])
+    bank_account = StringField("Bank account (IBAN)", validators=[_at_most(60)],
+                               description="E.g. PL61 1090 1014 0000 0712 1981 2874.")
+    bank_name = StringField("Bank name (optional)", validators=[_at_most(100)])
+    vat_rate = StringField("VAT rate in percent", default="23", validators=[_at_most(10)],
+                           description="From 0 to 100, at most two decimals.")
+    language = RadioField("Language of your documents",
+                          choices=[SelectChoice("pl", "Polish"), SelectChoice("en", "English")],
+                          default="pl", validate_choice=False)
+    renewal_lead_days = WholeNumberField(
+        "Proforma before a renewal, in days", default=30,
+        description="How many days before a domain's renewal its proforma is issued (1-120).")
+    invoice_note = TextAreaField("Note printed on documents (optional)",
+                                 validators=[_at_most(500)])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -43,3 +43,26 @@ class BillingProfile(PartnerOwned, Model):
     # elsewhere in the EU, as written in its country outside it.
     tax_id: Mapped[str] = mapped_column(String(40), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SellerSettings(PartnerOwned, Model):
+    """The partner as the seller on its documents, and how its documents are made: one row per
+    partner. Kept as given; a document copies them when issued, so a later change never alters
+    an issued one."""
+
+    __table_args__ = (UniqueConstraint("partner_id"),)
+
+    name: Mapped[str] = mapped_column(String(200), default="")
+    street: Mapped[str] = mapped_column(String(200), default="")
+    postal_code: Mapped[str] = mapped_column(String(20), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2), default="PL")  # ISO 3166-1 alpha-2
+    tax_id: Mapped[str] = mapped_column(String(40), default="")  # a NIP in Poland
+    bank_account: Mapped[str] = mapped_column(String(34), default="")  # IBAN, compact
+    bank_name: Mapped[str] = mapped_column(String(100), default="")
+    # Percent with at most two decimals, as text ("23", "8.5"): exact on every database.
+    vat_rate: Mapped[str] = mapped_column(String(6), default="23")
+    language: Mapped[str] = mapped_column(String(2), default="pl")  # of documents: "pl" or "en"
+    renewal_lead_days: Mapped[int] = mapped_column(default=30)
+    invoice_note: Mapped[str] = mapped_column(String(500), default="")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

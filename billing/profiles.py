@@ -96,8 +96,7 @@ def clean_fields(given: ProfileFields) -> ProfileFields:
     country = given.country.strip().upper()
     if country not in dict(countries()):
         raise InvalidInput("Choose your country from the list.", "country")
-    if country == "PL" and not _POLISH_POSTAL_CODE.match(text["postal_code"]):
-        raise InvalidInput("A Polish postal code looks like 00-950.", "postal_code")
+    check_postal_code(text["postal_code"], country)
     return ProfileFields(
         kind=kind,
         name=text["name"],
@@ -129,9 +128,21 @@ def _phone(raw: str, country: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def check_postal_code(code: str, country: str) -> None:
+    """InvalidInput unless a Polish postal code looks like 00-950 (other countries': as given)."""
+    if country == "PL" and not _POLISH_POSTAL_CODE.match(code):
+        raise InvalidInput("A Polish postal code looks like 00-950.", "postal_code")
+
+
 def _tax_id(raw: str, country: str) -> str:
     if not raw:
         raise InvalidInput("A business gives its tax id.", "tax_id")
+    return check_tax_id(raw, country)
+
+
+def check_tax_id(raw: str, country: str) -> str:
+    """A business's tax id in its kept form: a checked NIP (10 digits) in Poland, a checked EU VAT
+    number with its prefix elsewhere in the EU, as written outside it; else InvalidInput."""
     if country == "PL":
         try:
             return str(nip.validate(raw.upper().removeprefix("PL")))

@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     cli.init_app(app)
 
     from billing.account import bp as billing_account_bp
+    from billing.panel import bp as billing_panel_bp
     from cms_pages.panel import bp as cms_panel_bp
     from storefront.account import bp as account_bp
     from storefront.admin import bp as admin_bp
@@ -64,6 +65,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(platform_bp)
     app.register_blueprint(panel_bp)
     app.register_blueprint(cms_panel_bp)
+    app.register_blueprint(billing_panel_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(frames_bp)
     app.register_blueprint(frames_static_bp)

@@ -52,6 +52,7 @@ from storefront.models import (
     RateLimitCounter,
     ResellerApplication,
     SandboxRegistration,
+    SellerSettings,
     StaffToken,
     Subscriber,
     SubscriberToken,
@@ -81,8 +82,8 @@ FEEDS: dict[type[Any], str] = {
 # Read per request, never cached: changing them clears nothing.
 FEEDS_NOTHING = frozenset({
     Asset, BillingProfile, DocumentCounter, Invitation, Job, Membership, OutboxMessage,
-    RateLimitCounter, ResellerApplication, SandboxRegistration, StaffToken, Subscriber,
-    SubscriberToken, User,
+    RateLimitCounter, ResellerApplication, SandboxRegistration, SellerSettings, StaffToken,
+    Subscriber, SubscriberToken, User,
 })
 _KIND_OF_TABLE = {model.__table__.name: kind for model, kind in FEEDS.items()}
 

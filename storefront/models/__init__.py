@@ -1,7 +1,7 @@
 """Typed models, one module per area. Every partner-owned table has a non-null, indexed
 partner_id."""
 
-from billing.models import BillingProfile, DocumentCounter
+from billing.models import BillingProfile, DocumentCounter, SellerSettings
 from cms_pages.models import Page
 from storefront.models.branding import Ad, Asset
 from storefront.models.catalog import PartnerTld, Tld, TldGroup, TldGroupItem
@@ -39,6 +39,7 @@ __all__ = [
     "RateLimitCounter",
     "ResellerApplication",
     "SandboxRegistration",
+    "SellerSettings",
     "StaffToken",
     "Subscriber",
     "SubscriberToken",
