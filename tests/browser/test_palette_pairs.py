@@ -128,6 +128,7 @@ def storefront_walk(walk: Walk, sheet: str, base: str) -> None:
     walk.visit(sheet, base + "/account/")
     walk.page.get_by_role("button", name="Send the link again").click()  # a flashed notice
     walk.visit(sheet)
+    walk.visit(sheet, base + "/account/billing/")  # a select, radio choices
 
 
 def frames_walk(walk: Walk, base: str) -> None:
