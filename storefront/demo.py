@@ -59,8 +59,29 @@ def load_demo() -> list[str]:
         )
     lines.extend(load_demo_catalogue())  # the TLDs, and what acme and globex sell
     lines.extend(_demo_subscriber_and_frames())
+    _demo_billing()
     db.session.flush()
     return lines
+
+
+def _demo_billing() -> None:
+    """Acme's seller details (ready to issue documents) and Ann's billing details, once."""
+    from billing import profiles, settings
+    from storefront.services import subscribers
+
+    acme = db.session.scalar(select(Partner).where(Partner.slug == "acme"))
+    if acme is None:
+        return
+    if settings.seller_settings(acme) is None:
+        settings.save_seller_settings(acme, settings.SellerFields(
+            name="Acme Hosting sp. z o.o.", street="ul. Prosta 1", postal_code="00-838",
+            city="Warszawa", tax_id="526-025-02-74",
+            bank_account="PL61 1090 1014 0000 0712 1981 2874", bank_name="Demo Bank"))
+    ann = subscribers.find(acme, SUBSCRIBER[0])
+    if ann is not None and profiles.find_profile(acme, ann) is None:
+        profiles.save_profile(acme, ann, profiles.ProfileFields(
+            name=SUBSCRIBER[2], street="ul. Kwiatowa 5", postal_code="30-001", city="Kraków",
+            email=SUBSCRIBER[0], phone="+48 600 100 200"))
 
 
 EMBED_DEMO_ORIGIN = "http://partner.localhost:8080"  # `make embed-demo` serves deploy/embed-demo/

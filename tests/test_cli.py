@@ -172,6 +172,14 @@ def test_demo_is_idempotent(flask_cli, host_client):
     assert (count(Partner), count(Page), count(User), count(PartnerDomain)) == snapshot
     for host, name in (("acme.localhost", "Acme Hosting"), ("globex.localhost", "Globex Domains")):
         assert name in host_client(host).get("/").get_data(as_text=True)
+    # Acme can issue documents, and Ann has billing details to receive them.
+    from billing import profiles, settings
+    from storefront.services import subscribers
+
+    acme = db.session.scalar(select(Partner).where(Partner.slug == "acme"))
+    assert settings.is_ready(settings.seller_settings(acme))
+    ann = subscribers.find(acme, "ann@example.com")
+    assert profiles.find_profile(acme, ann).phone == "+48600100200"
 
 
 def test_init_db_applies_migrations_to_a_fresh_database(app_config, tmp_path):
