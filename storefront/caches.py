@@ -49,6 +49,8 @@ from storefront.models import (
     Partner,
     PartnerDomain,
     PartnerTld,
+    Product,
+    ProductTerm,
     RateLimitCounter,
     ResellerApplication,
     SandboxRegistration,
@@ -78,7 +80,12 @@ FEEDS: dict[type[Any], str] = {
     TldGroupItem: CATALOGUE,
     # The platform's: its prices, limits and whether it is enabled show where it is sold.
     Tld: CATALOGUE,
+    # The platform's SSL certificates and hosting plans, which partners' offers are built from.
+    # No row names a partner: a change forgets every partner's catalogue.
+    Product: CATALOGUE,
+    ProductTerm: CATALOGUE,
 }
+PLATFORM_WIDE = frozenset({Product, ProductTerm})
 # Read per request, never cached: changing them clears nothing.
 FEEDS_NOTHING = frozenset({
     Asset, BillingProfile, DocumentCounter, Invitation, Job, Membership, OutboxMessage,
@@ -254,6 +261,9 @@ def _note_row(session: Session, changes: Changes, obj: Any, kind: str, deleted: 
     if isinstance(obj, Tld):
         changes.add(CATALOGUE, None if deleted else _selling(session, [obj.id]))
         return
+    if type(obj) in PLATFORM_WIDE:
+        changes.add(kind, None)
+        return
     if isinstance(obj, Partner):
         partner_ids = _values(obj, "id")
         # A changed slug is a new raw host, which may be cached as unknown.
@@ -295,7 +305,9 @@ def _note_statement(state: Any) -> None:
     changes = _pending(state.session) if kind is not None else None
     if kind is None or changes is None:
         return
-    if state.is_insert:
+    if any(table is model.__table__ for model in PLATFORM_WIDE):
+        partner_ids = None
+    elif state.is_insert:
         partner_ids = _inserted_for(state.parameters, table)
     else:
         partner_ids = _touched_by(state.session, table, state.statement.whereclause, changes)

@@ -1,8 +1,10 @@
-"""Demo TLD catalogue and what each demo partner sells: its retail prices and TLD groups.
+"""Demo TLD catalogue and what each demo partner sells: its retail prices and TLD groups; and the
+platform's demo products (two SSL certificates, two hosting plans) with wholesale prices per term.
 
 Run by `flask demo` (storefront/demo.py). Idempotent: the platform catalogue is re-imported from
 storefront/data/tlds.csv (unchanged rows stay as they are), and a partner's offer is set up only
 while it sells nothing, so prices and groups its owner has edited since are never overwritten.
+A demo product is added only while no product has its code, so the admin's edits stay too.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import func, select
 from storefront.db import db
 from storefront.models import Partner
 from storefront.models.catalog import OPERATIONS, PartnerTld, Tld
-from storefront.services import catalog
+from storefront.services import catalog, products
 
 # Per partner: the markup over wholesale, how prices end (.99 or .00), and groups in order (the
 # first is the default). What a partner sells is the union of its groups. Acme's "Popular" has
@@ -48,6 +50,17 @@ OFFERS: dict[str, dict] = {
         ],
     },
 }
+# The platform's demo products: (kind, code, name, description, {months: wholesale price in PLN}).
+PRODUCTS = [
+    ("ssl", "ssl-dv", "SSL DV", "Domain-validated certificate, issued in minutes.",
+     {12: "39.00", 24: "69.00"}),
+    ("ssl", "ssl-ov", "SSL OV", "Organisation-validated certificate: the company is checked.",
+     {12: "189.00", 24: "339.00"}),
+    ("hosting", "hosting-start", "Hosting Start", "10 GB, one site, daily backups.",
+     {1: "9.00", 12: "99.00", 24: "179.00"}),
+    ("hosting", "hosting-business", "Hosting Business", "100 GB, unlimited sites, daily backups.",
+     {1: "29.00", 12: "299.00", 24: "549.00"}),
+]
 # A free wholesale operation (e.g. a .uk transfer) still costs a partner's time: charge this much.
 MIN_RETAIL = Decimal(9)
 
@@ -67,7 +80,21 @@ def load_demo_catalogue() -> list[str]:
             catalog.create_group(partner, name, [t for t in tld_names if t in sold])
         lines.append(f"{partner.name + ':':<16} sells {len(sold)} TLDs in "
                      f"{len(offer['groups'])} groups")
+    lines.append(load_demo_products())
     return lines
+
+
+def load_demo_products() -> str:
+    """Add the demo products the catalogue lacks; a line for the CLI."""
+    added = 0
+    for kind, code, name, description, prices in PRODUCTS:
+        if products.get_product(code) is not None:
+            continue
+        product = products.create_product(code, products.ProductDetails(kind, name, description))
+        for months, price in prices.items():
+            products.set_term_price(product, months, price, "PLN")
+        added += 1
+    return f"Products:        {len(products.list_products())} (added {added})"
 
 
 def _sells_anything(partner: Partner) -> bool:

@@ -15,8 +15,8 @@ from cms_pages.models import Page
 from storefront import caches
 from storefront.caches import FEEDS, FEEDS_NOTHING, Lru, caches_of
 from storefront.db import db
-from storefront.models import Ad, PartnerTld, Tld
-from storefront.services import catalog, domains
+from storefront.models import Ad, PartnerTld, ProductTerm, Tld
+from storefront.services import catalog, domains, products
 from storefront.services.partner_catalogue import CACHE_KEY, catalogue
 from tests.conftest import HostClient
 
@@ -307,3 +307,22 @@ def test_every_table_says_which_cache_it_feeds():
     models = {mapper.class_ for mapper in db.Model.registry.mappers}
     assert models == set(FEEDS) | FEEDS_NOTHING
     assert not set(FEEDS) & FEEDS_NOTHING
+
+
+def test_a_product_change_clears_every_partners_catalogue(two_partners, app):
+    """Products name no partner: what each partner sells will be built from them."""
+    acme, globex = two_partners["acme"], two_partners["globex"]
+    catalog.import_demo_catalogue()
+    catalog.set_retail_prices(acme, "pl", register="100.00", renew="100.00", transfer="100.00")
+    db.session.commit()
+    catalogue(acme), catalogue(globex)
+    content = caches_of(app).content
+    assert content.get((acme.id, CACHE_KEY)) is not None
+    product = products.create_product("ssl-dv", products.ProductDetails("ssl", "SSL DV"))
+    products.set_term_price(product, 12, "39.00", "PLN")
+    db.session.commit()
+    assert content.get((acme.id, CACHE_KEY)) is None and content.get((globex.id, CACHE_KEY)) is None
+    catalogue(acme), catalogue(globex)
+    db.session.execute(update(ProductTerm).values(wholesale_price=4900))
+    db.session.commit()
+    assert content.get((acme.id, CACHE_KEY)) is None and content.get((globex.id, CACHE_KEY)) is None

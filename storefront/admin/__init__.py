@@ -1,5 +1,5 @@
 """Platform admin on the platform host: partners, reseller applications, the TLD catalogue, the
-e-mail outbox.
+product catalogue (SSL certificates, hosting plans), the e-mail outbox.
 
 `blueprint.py` is the URL map's home; each module below adds the routes of one area.
 """
@@ -7,6 +7,7 @@ e-mail outbox.
 from storefront.admin import (  # noqa: F401  (they register routes)
     applications,
     partners,
+    products,
     team,
     tlds,
     views,

@@ -4,7 +4,14 @@ partner_id."""
 from billing.models import BillingProfile, DocumentCounter, SellerSettings
 from cms_pages.models import Page
 from storefront.models.branding import Ad, Asset
-from storefront.models.catalog import PartnerTld, Tld, TldGroup, TldGroupItem
+from storefront.models.catalog import (
+    PartnerTld,
+    Product,
+    ProductTerm,
+    Tld,
+    TldGroup,
+    TldGroupItem,
+)
 from storefront.models.jobs import Job
 from storefront.models.limits import RateLimitCounter
 from storefront.models.partner import (
@@ -36,6 +43,8 @@ __all__ = [
     "PartnerDomain",
     "PartnerOwned",
     "PartnerTld",
+    "Product",
+    "ProductTerm",
     "RateLimitCounter",
     "ResellerApplication",
     "SandboxRegistration",

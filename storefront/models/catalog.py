@@ -1,4 +1,5 @@
-"""The TLD catalogue: the platform's extensions with wholesale prices, and what each partner sells.
+"""The TLD catalogue: the platform's extensions with wholesale prices, and what each partner sells;
+and the platform's other products (SSL certificates, hosting plans) with wholesale prices per term.
 
 Money is an integer in minor units with its currency code. A partner's retail price is in the
 TLD's wholesale currency, so it can be compared with the wholesale price without conversion.
@@ -16,6 +17,8 @@ from storefront.db import Model, PartnerOwned, utcnow
 
 TLD_KINDS = ("generic", "country", "functional", "regional", "idn")
 OPERATIONS = ("register", "renew", "transfer")
+PRODUCT_KINDS = ("ssl", "hosting")
+PRODUCT_TERMS = (1, 12, 24)  # months a product may be bought for
 
 
 class Tld(Model):
@@ -136,3 +139,49 @@ class TldGroupItem(PartnerOwned, Model):
 
     group: Mapped[TldGroup] = relationship(back_populates="items")
     tld: Mapped[Tld] = relationship(lazy="joined")
+
+
+class Product(Model):
+    """An SSL certificate or a hosting plan of the platform catalogue. `code` is a lower-case slug
+    ("ssl-dv", "hosting-start") that names it in URLs and files; it never changes once created.
+    A disabled product keeps its rows (and its terms): it is only not offered."""
+
+    __table_args__ = (CheckConstraint("kind IN ('ssl', 'hosting')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    enabled: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    terms: Mapped[list[ProductTerm]] = relationship(
+        back_populates="product",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ProductTerm.months",
+    )
+
+    def term(self, months: int) -> ProductTerm | None:
+        return next((term for term in self.terms if term.months == months), None)
+
+
+class ProductTerm(Model):
+    """A term a product is offered for (1, 12 or 24 months) with its wholesale price, in minor
+    units of `currency`."""
+
+    __table_args__ = (
+        UniqueConstraint("product_id", "months"),
+        CheckConstraint("months IN (1, 12, 24)", name="months"),
+        CheckConstraint("wholesale_price > 0", name="price"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id", ondelete="CASCADE"), index=True)
+    months: Mapped[int]
+    wholesale_price: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+
+    product: Mapped[Product] = relationship(back_populates="terms")
