@@ -90,6 +90,14 @@ def partner_credit(slug: str):
     return _detail_page(_partner_or_404(slug), form), 400
 
 
+@bp.route("/balances")
+@admin_required
+def balances():
+    """Every partner's wholesale balance, by name."""
+    return render_template("admin/balances.html", rows=ledger.balances(),
+                           currency=ledger.CURRENCY)
+
+
 @bp.route("/partners/<slug>/suspend", methods=["POST"])
 @admin_required
 def partner_suspend(slug: str):
