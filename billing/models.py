@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.db import Model, PartnerOwned, utcnow
@@ -85,3 +85,10 @@ class BalanceEntry(PartnerOwned, Model):
     created_by_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user.id", ondelete="SET NULL")
     )
+
+
+@event.listens_for(BalanceEntry, "before_update")
+@event.listens_for(BalanceEntry, "before_delete")
+def _append_only(mapper, connection, entry: BalanceEntry) -> None:
+    """The ledger is append-only: a correction is a new entry, never a changed or removed one."""
+    raise ValueError(f"balance entry {entry.id} is booked: add a correcting entry instead")

@@ -181,3 +181,17 @@ def test_ten_concurrent_debits_of_ten_from_fifty_pass_five_times(app, two_partne
     db.session.expire_all()
     assert service.balance(acme) == Money(0, "PLN")
     assert entries() == 6
+
+
+def test_a_booked_entry_is_never_changed_nor_deleted(two_partners, root):
+    entry = service.credit(two_partners["acme"], Money(1000, "PLN"), "transfer", root)
+    db.session.commit()
+    entry.amount_minor = 100000
+    with pytest.raises(ValueError, match="append-only|correcting entry"):
+        db.session.flush()
+    db.session.rollback()
+    db.session.delete(entry)
+    with pytest.raises(ValueError, match="correcting entry"):
+        db.session.flush()
+    db.session.rollback()
+    assert service.balance(two_partners["acme"]) == Money(1000, "PLN")
