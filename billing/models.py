@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.db import Model, PartnerOwned, utcnow
@@ -66,3 +66,29 @@ class SellerSettings(PartnerOwned, Model):
     renewal_lead_days: Mapped[int] = mapped_column(default=30)
     invoice_note: Mapped[str] = mapped_column(String(500), default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class BalanceEntry(PartnerOwned, Model):
+    """One booking on a partner's wholesale balance at the platform, in `currency`'s minor units:
+    a credit (the platform booked the partner's bank transfer) is positive, a debit (a wholesale
+    purchase, paid when a subscriber's payment arrives) negative. Append-only: an entry is never
+    changed or deleted; a correction is a new entry (kind "adjustment"). The balance is their
+    sum (billing.balance)."""
+
+    __table_args__ = (Index("ix_balance_entry_partner_id_id", "partner_id", "id"),)
+
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    kind: Mapped[str] = mapped_column(String(12))  # "credit", "debit" or "adjustment"
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+
+
+@event.listens_for(BalanceEntry, "before_update")
+@event.listens_for(BalanceEntry, "before_delete")
+def _append_only(mapper, connection, entry: BalanceEntry) -> None:
+    """The ledger is append-only: a correction is a new entry, never a changed or removed one."""
+    raise ValueError(f"balance entry {entry.id} is booked: add a correcting entry instead")

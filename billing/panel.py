@@ -1,5 +1,6 @@
 """Billing in the partner panel: /panel/<slug>/billing/settings (who sells on the partner's
-documents, VAT rate, language, renewal lead time). Admins and owners only."""
+documents, VAT rate, language, renewal lead time) and /panel/<slug>/billing/balance (the wholesale
+balance at the platform and its ledger). Admins and owners only."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import fields
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 
+from billing import balance as ledger
 from billing import settings as service
 from billing.forms import SellerSettingsForm
 from storefront import transaction
@@ -34,3 +36,14 @@ def settings():
     status = 400 if form.errors or form.form_errors else 200
     return render_template("billing_panel/settings.html", form=form,
                            missing=service.missing(saved)), status
+
+
+LEDGER_LINES = 50
+
+
+@bp.route("/balance")
+@panel_route("admin")
+def balance():
+    return render_template("billing_panel/balance.html",
+                           balance=ledger.balance(g.partner),
+                           ledger=ledger.ledger(g.partner, limit=LEDGER_LINES))

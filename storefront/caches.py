@@ -39,6 +39,7 @@ from storefront.db import db
 from storefront.models import (
     Ad,
     Asset,
+    BalanceEntry,
     BillingProfile,
     DocumentCounter,
     Invitation,
@@ -88,9 +89,9 @@ FEEDS: dict[type[Any], str] = {
 PLATFORM_WIDE = frozenset({Product, ProductTerm})
 # Read per request, never cached: changing them clears nothing.
 FEEDS_NOTHING = frozenset({
-    Asset, BillingProfile, DocumentCounter, Invitation, Job, Membership, OutboxMessage,
-    RateLimitCounter, ResellerApplication, SandboxRegistration, SellerSettings, StaffToken,
-    Subscriber, SubscriberToken, User,
+    Asset, BalanceEntry, BillingProfile, DocumentCounter, Invitation, Job, Membership,
+    OutboxMessage, RateLimitCounter, ResellerApplication, SandboxRegistration, SellerSettings,
+    StaffToken, Subscriber, SubscriberToken, User,
 })
 _KIND_OF_TABLE = {model.__table__.name: kind for model, kind in FEEDS.items()}
 

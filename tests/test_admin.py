@@ -20,9 +20,10 @@ ADMIN_PAGES = [
     "/admin/applications",
     "/admin/applications?status=rejected",
     "/admin/outbox",
+    "/admin/balances",
 ]
 ADMIN_POSTS = ["/admin/partners/acme/suspend", "/admin/partners/acme/reactivate",
-               "/admin/partners/new"]
+               "/admin/partners/new", "/admin/partners/acme/balance"]
 
 
 @pytest.fixture

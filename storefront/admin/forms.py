@@ -29,3 +29,18 @@ class ApproveForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A POST with nothing but the CSRF token: suspend, reactivate, reject."""
+
+
+class CreditBalanceForm(FlaskForm):
+    """The platform books a partner's bank transfer on its wholesale balance."""
+
+    amount = StringField(
+        "Amount (PLN)",
+        validators=[DataRequired("Give the amount received, e.g. 100.00."), Length(max=40)],
+    )
+    reference = StringField(
+        "Reference",
+        validators=[DataRequired("Give a reference, e.g. the bank transfer's title."),
+                    Length(max=200)],
+        description="E.g. the bank transfer's title; the partner sees it in its ledger.",
+    )

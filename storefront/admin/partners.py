@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
+from billing import balance as ledger
 from storefront import transaction
 from storefront.admin.blueprint import PER_PAGE, bp
-from storefront.admin.forms import ConfirmForm, CreatePartnerForm
+from storefront.admin.forms import ConfirmForm, CreatePartnerForm, CreditBalanceForm
 from storefront.auth import admin_required
 from storefront.db import db
 from storefront.models import Partner
+from storefront.money import Money
 from storefront.services import outbox, partners
 from storefront.tenancy import partner_url, raw_host
+
+LEDGER_LINES = 50
 
 
 def _partner_or_404(slug: str) -> Partner:
@@ -47,7 +52,10 @@ def partner_new():
 @bp.route("/partners/<slug>")
 @admin_required
 def partner_detail(slug: str):
-    partner = _partner_or_404(slug)
+    return _detail_page(_partner_or_404(slug), CreditBalanceForm(formdata=None))
+
+
+def _detail_page(partner: Partner, credit_form: CreditBalanceForm):
     return render_template(
         "admin/partner.html",
         partner=partner,
@@ -57,7 +65,37 @@ def partner_detail(slug: str):
         invitations=partners.pending_invitations(partner),
         messages=db.session.scalars(outbox.newest_first(partner.id).limit(10)).all(),
         form=ConfirmForm(),
+        balance=ledger.balance(partner),
+        ledger=ledger.ledger(partner, limit=LEDGER_LINES),
+        credit_form=credit_form,
     )
+
+
+@bp.route("/partners/<slug>/balance", methods=["POST"])
+@admin_required
+def partner_credit(slug: str):
+    """Book a bank transfer from the partner on its wholesale balance."""
+    partner = _partner_or_404(slug)
+    form = CreditBalanceForm()
+    if form.validate_on_submit():
+        entry = transaction.submit(form, lambda: ledger.credit(
+            partner, Money.parse(form.amount.data or "", ledger.CURRENCY, "amount"),
+            form.reference.data or "", current_user._get_current_object(),
+        ))
+        if not transaction.refused(entry):
+            amount = Money(entry.amount_minor, entry.currency).format("en")
+            flash(f"Credited {amount} to {partner.name}'s balance.")
+            return redirect(url_for("admin.partner_detail", slug=partner.slug,
+                                    _anchor="balance"), code=303)
+    return _detail_page(_partner_or_404(slug), form), 400
+
+
+@bp.route("/balances")
+@admin_required
+def balances():
+    """Every partner's wholesale balance, by name."""
+    return render_template("admin/balances.html", rows=ledger.balances(),
+                           currency=ledger.CURRENCY)
 
 
 @bp.route("/partners/<slug>/suspend", methods=["POST"])

@@ -1,7 +1,7 @@
 """Typed models, one module per area. Every partner-owned table has a non-null, indexed
 partner_id."""
 
-from billing.models import BillingProfile, DocumentCounter, SellerSettings
+from billing.models import BalanceEntry, BillingProfile, DocumentCounter, SellerSettings
 from cms_pages.models import Page
 from storefront.models.branding import Ad, Asset
 from storefront.models.catalog import (
@@ -32,6 +32,7 @@ __all__ = [
     "ROLES",
     "Ad",
     "Asset",
+    "BalanceEntry",
     "BillingProfile",
     "DocumentCounter",
     "Invitation",
