@@ -1,7 +1,7 @@
 """balance ledger
 
 Revision ID: 4b6a81d69e29
-Revises: 1bc17f567361
+Revises: a956a94623bc
 Create Date: 2026-12-02 15:40:56.153857
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '4b6a81d69e29'
-down_revision = '1bc17f567361'
+down_revision = 'a956a94623bc'
 branch_labels = None
 depends_on = None
 
