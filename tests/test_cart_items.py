@@ -1,4 +1,4 @@
-"""The order frame and the storefront's cart check items the same way (services/cart.check_items):
+"""The order frame and the storefront's cart check items the same way (services/cart.check):
 a malformed name is refused with a message, and a taken name is never a registration. Only a POST
 changes the storefront's cart: adding from the search results and the order frame's hand-off."""
 

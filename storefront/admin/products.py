@@ -11,7 +11,7 @@ from storefront.admin.product_forms import KIND_LABELS, NewProductForm, ProductT
 from storefront.auth import admin_required
 from storefront.models.catalog import PRODUCT_TERMS, Product
 from storefront.money import Money
-from storefront.services import products
+from storefront.services import catalog, products
 
 
 def _product_or_404(code: str) -> Product:
@@ -25,7 +25,7 @@ def _product_or_404(code: str) -> Product:
 @admin_required
 def product_list():
     return render_template("admin/products.html", products=products.list_products(),
-                           terms=PRODUCT_TERMS, kinds=KIND_LABELS, price=_price)
+                           terms=PRODUCT_TERMS, kinds=KIND_LABELS, price=catalog.format_price)
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -55,7 +55,7 @@ def product_edit(code: str):
             return redirect(url_for("admin.product_edit", code=product.code))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("admin/product.html", product=product, form=form, terms=PRODUCT_TERMS,
-                           kinds=KIND_LABELS, price=_price), status
+                           kinds=KIND_LABELS, price=catalog.format_price), status
 
 
 @bp.route("/products/<code>/enabled", methods=["POST"])
@@ -74,8 +74,3 @@ def _current(product: Product) -> dict:
     for term in product.terms:
         data[f"price_{term.months}"] = Money(term.wholesale_price, term.currency).plain()
     return data
-
-
-def _price(amount_minor: int, currency: str) -> str:
-    """A price as the admin reads it (the admin speaks English): 3900 PLN → "PLN 39.00"."""
-    return Money(amount_minor, currency).format("en")

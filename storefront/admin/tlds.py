@@ -54,7 +54,7 @@ def _render_list(add_form: AddTldForm, import_form: ImportTldsForm,
         query=query,
         kind=kind,
         kinds=TLD_KINDS,
-        price=_price,
+        price=catalog.format_price,
         add_form=add_form,
         import_form=import_form,
         import_errors=import_errors or [],
@@ -120,7 +120,7 @@ def tld_edit(name: str):
             return redirect(url_for("admin.tld_edit", name=tld.name))
     status = 400 if form.errors or form.form_errors else 200
     return render_template("admin/tld.html", tld=tld, form=form,
-                           price=_price), status
+                           price=catalog.format_price), status
 
 
 def _current_terms(tld: Tld) -> dict:
@@ -139,8 +139,3 @@ def _current_terms(tld: Tld) -> dict:
 def _plain(amount_minor: int, currency: str) -> str:
     """Minor units as the admin types them back: 3900 PLN → "39.00" (no symbol, no grouping)."""
     return Money(amount_minor, currency).plain()
-
-
-def _price(amount_minor: int, currency: str) -> str:
-    """A price as the admin reads it (the admin speaks English): 3900 PLN → "PLN 39.00"."""
-    return Money(amount_minor, currency).format("en")

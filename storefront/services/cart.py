@@ -5,7 +5,7 @@ looked up every time it is shown, so nothing a browser sends can change what is 
 frame hands its cart to the storefront as a signed token (`sign_cart`/`open_cart`), because the
 frame cannot share a cookie with the storefront when the browser blocks third-party cookies.
 
-The cart and the order frame check what they are given the same way (`check_items`): each item as
+The cart and the order frame check what they are given the same way (`check`): each item as
 `check_item` checks one, then every registration asked of the registry in one call, so a taken
 name is never offered at the registration price. A premium name is never sold at the catalogue's
 price either: it carries the registry's quoted price (`Quotes`, kept beside the items and handed to
@@ -97,7 +97,7 @@ class NameTaken(InvalidInput):
 def check_item(partner: Tenant, domain: str, years: int | str | None,
                operation: str | None = None) -> Item:
     """A (domain, years, operation) the partner sells, or InvalidInput with a clear message.
-    The registry is not asked: `check_items` does that for a whole cart at once."""
+    The registry is not asked: `check` does that for a whole cart at once."""
     operation = operation or "register"
     if operation not in OPERATIONS:
         raise InvalidInput(_("Choose to register or to transfer the domain."), "operation")
@@ -111,14 +111,6 @@ def check_item(partner: Tenant, domain: str, years: int | str | None,
     row = offers[parsed.tld]
     years = parse_years(years, row["min_years"], row["max_years"], parsed.domain_unicode or "")
     return parsed.domain or "", years, operation
-
-
-def check_items(partner: Tenant, items: Iterable[tuple[str, int | str | None, str | None]],
-                timeout: float | None = None) -> tuple[list[Item], list[InvalidInput]]:
-    """`check` without the premium prices: the items that may be ordered, and why each other one
-    may not. A caller that prices the items wants `check` and hands its quotes to `view`."""
-    checked = check(partner, items, timeout)
-    return checked.items, checked.refused
 
 
 def check(partner: Tenant, items: Iterable[tuple[str, int | str | None, str | None]],
