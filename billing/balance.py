@@ -13,13 +13,13 @@ A debit never takes the balance below zero, even when two run at once: it locks 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 
 from billing.models import BalanceEntry
+from billing.text import one_line
 from storefront.db import db
 from storefront.models import Partner, User
 from storefront.money import Money
@@ -30,7 +30,6 @@ from storefront.tenancy import Tenant
 CURRENCY = "PLN"
 KINDS = ("credit", "debit", "adjustment")
 REFERENCE_LIMIT = 200
-_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
 
 
 class ShortBalance(InvalidInput):
@@ -140,13 +139,9 @@ def _book(partner: Tenant, amount: Money, kind: str, reference: str,
 
 
 def _reference(raw: str, *, required: bool) -> str:
-    if not _PRINTABLE.match(raw):
-        raise InvalidInput("Use letters, digits and punctuation only.", "reference")
-    text = " ".join(raw.split())
+    text = one_line({"reference": raw}, {"reference": REFERENCE_LIMIT})["reference"]
     if required and not text:
         raise InvalidInput("Give a reference, e.g. the bank transfer's title.", "reference")
-    if len(text) > REFERENCE_LIMIT:
-        raise InvalidInput(f"At most {REFERENCE_LIMIT} characters, please.", "reference")
     return text
 
 

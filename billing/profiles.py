@@ -20,6 +20,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.pl import nip
 
 from billing.models import BillingProfile
+from billing.text import one_line
 from storefront.db import db
 from storefront.models import Subscriber
 from storefront.services.errors import InvalidInput
@@ -30,7 +31,6 @@ EU_COUNTRIES = frozenset(
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK".split()
 )
 _VAT_PREFIX = {"GR": "EL"}  # Greece's VAT numbers start EL, not GR
-_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
 _POLISH_POSTAL_CODE = re.compile(r"^\d{2}-\d{3}$")
 LIMITS = {"name": 200, "street": 200, "postal_code": 20, "city": 100, "tax_id": 40}
 
@@ -82,17 +82,12 @@ def clean_fields(given: ProfileFields) -> ProfileFields:
     kind = given.kind.strip()
     if kind not in KINDS:
         raise InvalidInput("Choose whether you buy as a consumer or as a business.", "kind")
-    text = {name: " ".join(getattr(given, name).split()) for name in LIMITS}
+    text = one_line({name: getattr(given, name) for name in LIMITS}, LIMITS)
     required = {"name": "Give your name or your company's name.", "street": "Give your street "
                 "and number.", "postal_code": "Give your postal code.", "city": "Give your city."}
     for name, message in required.items():
         if not text[name]:
             raise InvalidInput(message, name)
-    for name, limit in LIMITS.items():
-        if len(text[name]) > limit:
-            raise InvalidInput(f"At most {limit} characters, please.", name)
-        if not _PRINTABLE.match(getattr(given, name)):
-            raise InvalidInput("Use letters, digits and punctuation only.", name)
     country = given.country.strip().upper()
     if country not in dict(countries()):
         raise InvalidInput("Choose your country from the list.", "country")

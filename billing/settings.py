@@ -19,6 +19,7 @@ from stdnum.exceptions import ValidationError
 
 from billing.models import SellerSettings
 from billing.profiles import check_postal_code, check_tax_id, countries
+from billing.text import PRINTABLE, one_line
 from storefront.db import db
 from storefront.numbers import decimal_number
 from storefront.services.errors import InvalidInput
@@ -27,7 +28,6 @@ from storefront.tenancy import Tenant
 LANGUAGES = {"pl": "Polish", "en": "English"}
 LEAD_DAYS = (1, 120)
 DEFAULT_VAT_RATE = "23"
-_PRINTABLE = re.compile(r"^[^\x00-\x1f\x7f]*$")
 _NOTE_PRINTABLE = re.compile(r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f]*$")  # line breaks allowed
 LIMITS = {"name": 200, "street": 200, "postal_code": 20, "city": 100, "tax_id": 40,
           "bank_name": 100}
@@ -98,12 +98,7 @@ def vat_rate(settings: SellerSettings | None) -> Decimal:
 
 def clean_fields(given: SellerFields) -> SellerFields:
     """The fields checked and in their kept form, or InvalidInput for the first bad one."""
-    text = {name: " ".join(getattr(given, name).split()) for name in LIMITS}
-    for name, limit in LIMITS.items():
-        if not _PRINTABLE.match(getattr(given, name)):
-            raise InvalidInput("Use letters, digits and punctuation only.", name)
-        if len(text[name]) > limit:
-            raise InvalidInput(f"At most {limit} characters, please.", name)
+    text = one_line({name: getattr(given, name) for name in LIMITS}, LIMITS)
     country = given.country.strip().upper()
     if country not in dict(countries()):
         raise InvalidInput("Choose your country from the list.", "country")
@@ -131,7 +126,7 @@ def clean_fields(given: SellerFields) -> SellerFields:
 def _bank_account(raw: str) -> str:
     if not raw.strip():
         return ""
-    if not _PRINTABLE.match(raw):
+    if not PRINTABLE.match(raw):
         raise InvalidInput("Use letters, digits and spaces only.", "bank_account")
     try:
         return str(iban.validate(raw))
