@@ -1,7 +1,17 @@
 """Typed models, one module per area. Every partner-owned table has a non-null, indexed
 partner_id."""
 
-from billing.models import BalanceEntry, BillingProfile, DocumentCounter, SellerSettings
+from billing.models import (
+    BalanceEntry,
+    BillingProfile,
+    Document,
+    DocumentCounter,
+    DocumentLine,
+    Payment,
+    SellerSettings,
+    Service,
+    StripeEvent,
+)
 from cms_pages.models import Page
 from storefront.models.branding import Ad, Asset
 from storefront.models.catalog import (
@@ -34,7 +44,9 @@ __all__ = [
     "Asset",
     "BalanceEntry",
     "BillingProfile",
+    "Document",
     "DocumentCounter",
+    "DocumentLine",
     "Invitation",
     "Job",
     "Membership",
@@ -44,13 +56,16 @@ __all__ = [
     "PartnerDomain",
     "PartnerOwned",
     "PartnerTld",
+    "Payment",
     "Product",
     "ProductTerm",
     "RateLimitCounter",
     "ResellerApplication",
     "SandboxRegistration",
     "SellerSettings",
+    "Service",
     "StaffToken",
+    "StripeEvent",
     "Subscriber",
     "SubscriberToken",
     "Tld",
