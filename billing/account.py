@@ -1,22 +1,32 @@
-"""Billing in the subscriber's account on a storefront: /account/billing (billing details)."""
+"""Billing in the subscriber's account on a storefront: /account/billing (billing details),
+/account/services (what they hold, renew, auto-renew), /account/proformas (pay) and
+/account/invoices. Another subscriber's or partner's ids are 404."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
-from billing import profiles
+from billing import checkout, documents, profiles, provisioning
 from billing.forms import BillingProfileForm
+from billing.models import Service
+from billing.settings import grouped_iban
 from storefront import transaction
 from storefront.auth import subscriber_required
+from storefront.db import db
+from storefront.i18n import gettext as _
+from storefront.money import Money
+from storefront.security import local_path
+from storefront.services.partner_catalogue import catalogue, to_unicode
 from storefront.site.content import theme_context
 from storefront.themes import render_theme
 
-bp = Blueprint("billing_account", __name__, url_prefix="/account/billing",
+bp = Blueprint("billing_account", __name__, url_prefix="/account",
                template_folder="templates")
 
 
-@bp.route("/", methods=["GET", "POST"])
+@bp.route("/billing/", methods=["GET", "POST"])
 @subscriber_required
 def details():
     subscriber = current_user._get_current_object()
@@ -30,8 +40,107 @@ def details():
         saved = transaction.submit(form, lambda: profiles.save_profile(g.site, subscriber, given))
         if not transaction.refused(saved):
             flash("Your billing details are saved.", "success")
-            return redirect(url_for("billing_account.details"), code=303)
+            return redirect(local_path(request.args.get("next"),
+                                       url_for("billing_account.details")), code=303)
     status = 400 if form.errors or form.form_errors else 200
     return render_theme(g.site, "billing/details.html", form=form,
                         is_business=(form.kind.data == "business"),
                         **theme_context(g.site)), status
+
+
+def _render(template: str, status: int = 200, **context):
+    return render_theme(g.site, template, money=_money, to_unicode=to_unicode,
+                        **theme_context(g.site), **context), status
+
+
+def _money(minor: int, currency: str) -> str:
+    return Money(minor, currency).format("en")
+
+
+@bp.route("/services/")
+@subscriber_required
+def services():
+    subscriber = current_user._get_current_object()
+    held = provisioning.services_of(g.site, subscriber.id)
+    offers = catalogue(g.site).tlds
+    renewable = {service.id: offers[service.name.split(".", 1)[1]]
+                 for service in held if service.kind == "domain"
+                 and service.status in ("active", "expired", "grace", "blocked")
+                 and service.name.split(".", 1)[1] in offers}
+    return _render("billing/services.html", services=held, renewable=renewable,
+                   form=FlaskForm())
+
+
+def _own_service(service_id: int) -> Service:
+    service = db.session.get(Service, service_id)
+    if (service is None or service.partner_id != g.site.partner_id
+            or service.subscriber_id != current_user.id):
+        abort(404)
+    return service
+
+
+@bp.route("/services/<int:service_id>/renew", methods=["POST"])
+@subscriber_required
+def renew(service_id: int):
+    service = _own_service(service_id)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    proforma = transaction.submit(form, lambda: checkout.renewal(
+        g.site, current_user._get_current_object(), service, request.form.get("years")))
+    if transaction.refused(proforma):
+        flash(proforma.error.message, "error")
+        return redirect(url_for("billing_account.services"), code=303)
+    return redirect(url_for("billing_account.proforma", document_id=proforma.id), code=303)
+
+
+@bp.route("/services/<int:service_id>/auto-renew", methods=["POST"])
+@subscriber_required
+def auto_renew(service_id: int):
+    service = _own_service(service_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    service.auto_renew = request.form.get("auto_renew") == "on"
+    flash(_("Automatic renewal of %(name)s is %(state)s.", name=to_unicode(service.name),
+            state=_("on") if service.auto_renew else _("off")), "success")
+    return redirect(url_for("billing_account.services"), code=303)
+
+
+@bp.route("/proformas/")
+@subscriber_required
+def proformas():
+    mine = documents.documents_of(g.site, "proforma", current_user._get_current_object())
+    return _render("billing/documents.html", documents=mine, kind="proforma")
+
+
+@bp.route("/invoices/")
+@subscriber_required
+def invoices():
+    mine = documents.documents_of(g.site, "invoice", current_user._get_current_object())
+    return _render("billing/documents.html", documents=mine, kind="invoice")
+
+
+@bp.route("/proformas/<int:document_id>")
+@subscriber_required
+def proforma(document_id: int):
+    return _document(document_id, "proforma")
+
+
+@bp.route("/invoices/<int:document_id>")
+@subscriber_required
+def invoice(document_id: int):
+    return _document(document_id, "invoice")
+
+
+def _document(document_id: int, kind: str):
+    document = documents.find_document(g.site, document_id, kind,
+                                       current_user._get_current_object())
+    if document is None:
+        abort(404)
+    held = {service.id: service for service in provisioning.services_of(
+        g.site, current_user.id) if any(line.service_id == service.id
+                                         for line in document.lines)}
+    invoice = (documents.find_document(g.site, document.invoice_id, "invoice")
+               if document.invoice_id else None)
+    return _render("billing/document.html", document=document, services=held,
+                   invoice=invoice, iban=grouped_iban(document.bank_account))

@@ -1,5 +1,13 @@
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectField, StringField, TelField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    RadioField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
@@ -59,3 +67,11 @@ class SellerSettingsForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.country.choices = [SelectChoice(code, name) for code, name in countries()]
+
+
+class TransferForm(FlaskForm):
+    """A bank transfer a partner received for a proforma; checked by billing.payments."""
+
+    amount = StringField("Amount received", validators=[_at_most(20)])
+    received_on = DateField("Received on", format="%Y-%m-%d")
+    reference = StringField("Transfer title or bank reference", validators=[_at_most(200)])

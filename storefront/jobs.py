@@ -15,6 +15,7 @@ error kept, until someone retries it (`retry`).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,17 +26,27 @@ from storefront.db import db, utcnow
 from storefront.models.jobs import Job
 
 Handler = Callable[[dict[str, Any], int | None], None]
+# Told of every failed attempt, in a transaction of its own after the attempt rolled back:
+# (payload, partner_id, error, gave_up), so the work's owner can show it (a service "activation
+# failed") while the job still retries.
+FailureHandler = Callable[[dict[str, Any], int | None, str, bool], None]
 HANDLERS: dict[str, Handler] = {}
+FAILURE_HANDLERS: dict[str, FailureHandler] = {}
+log = logging.getLogger(__name__)
 LEASE_SECONDS = 300
 FIRST_RETRY_SECONDS = 30
 LONGEST_RETRY_SECONDS = 3600
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register `fn(payload, partner_id)` as what runs a job of this kind."""
+def handler(kind: str, on_failure: FailureHandler | None = None
+            ) -> Callable[[Handler], Handler]:
+    """Register `fn(payload, partner_id)` as what runs a job of this kind, and `on_failure` as
+    what is told when an attempt fails."""
 
     def register(fn: Handler) -> Handler:
         HANDLERS[kind] = fn
+        if on_failure is not None:
+            FAILURE_HANDLERS[kind] = on_failure
         return fn
 
     return register
@@ -106,12 +117,23 @@ def _failed(job_id: int, error: str) -> None:
         return
     job.last_error = error
     job.locked_until = None
-    if job.attempts >= job.max_attempts:
+    gave_up = job.attempts >= job.max_attempts
+    if gave_up:
         job.status, job.finished_at = "failed", utcnow()
     else:
         job.status = "queued"
         job.run_at = utcnow() + timedelta(seconds=retry_delay(job.attempts))
+    kind, payload, partner_id = job.kind, dict(job.payload), job.partner_id
     db.session.commit()
+    told = FAILURE_HANDLERS.get(kind)
+    if told is None:
+        return
+    try:
+        told(payload, partner_id, error, gave_up)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the job's own record is saved; this is only a report
+        db.session.rollback()
+        log.exception("reporting the failure of job %s failed", job_id)
 
 
 def retry_delay(attempts: int) -> int:

@@ -261,3 +261,29 @@ def vat_summary(lines: Iterable[tuple[Money, Decimal]], currency: str) -> VatSum
     rows = tuple(RateTotal(rate, net, net.vat(rate), net.gross(rate))
                  for rate, net in sorted(nets.items(), key=lambda item: item[0], reverse=True))
     return VatSummary(currency, rows)
+
+
+def vat_summary_from_gross(lines: Iterable[tuple[Money, Decimal]], currency: str) -> VatSummary:
+    """The VAT of a document whose `lines` are gross amounts (prices that include VAT, as a
+    storefront shows them to consumers): the gross amounts added up per rate, the VAT in each
+    rate's total computed once (gross × rate / (100 + rate), rounded half up), net the rest. The
+    document's gross is then exactly what the subscriber was shown."""
+    grosses: dict[Decimal, Money] = {}
+    for gross, rate in lines:
+        if gross.currency != currency:
+            raise ValueError(f"A document in {currency} can't have a line in {gross.currency}.")
+        key = _percent(rate)
+        grosses[key] = grosses.get(key, Money.zero(currency)) + gross
+    rows = []
+    for rate, gross in sorted(grosses.items(), key=lambda item: item[0], reverse=True):
+        vat = vat_in_gross(gross, rate)
+        rows.append(RateTotal(rate, gross - vat, vat, gross))
+    return VatSummary(currency, tuple(rows))
+
+
+def vat_in_gross(gross: Money, rate: Decimal) -> Money:
+    """The VAT included in a gross amount at `rate` percent, rounded half up (away from zero for
+    a negative amount, as `Money.vat` does)."""
+    percent = _percent(rate)
+    tax = (Decimal(gross.minor) * percent / (100 + percent)).quantize(Decimal(1), ROUND_HALF_UP)
+    return Money(int(tax), gross.currency)

@@ -1,5 +1,6 @@
-"""The storefront's cart (/cart): what the search page and the order frame hand over. Checkout comes
-with the orders issue; until then the cart shows what will be ordered, priced now.
+"""The storefront's cart (/cart): what the search page and the order frame hand over, priced now,
+and checkout (`checkout`): a logged-in subscriber with billing details gets a proforma for it
+(billing.checkout), and the cart is emptied.
 
 Only a POST changes the cart: the search results' buttons post with this session's CSRF token, and
 the order frame posts its signed cart from its own page (see `import_cart`). A button on the search
@@ -20,7 +21,11 @@ from flask import Blueprint, flash, g, redirect, request, session, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
+from billing import checkout as ordering
+from billing.profiles import find_profile
+from storefront import transaction
 from storefront.i18n import gettext as _
+from storefront.models import Subscriber
 from storefront.services import cart as service
 from storefront.services.catalog import format_price
 from storefront.services.errors import InvalidInput
@@ -156,6 +161,33 @@ def update():
     except InvalidInput as error:
         return _render(400, error.message)
     return redirect(url_for("cart.show"))
+
+
+@bp.route("/checkout", methods=["POST"])
+def checkout():
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return _render(400, _("The form expired. Please try again."))
+    subscriber = current_user._get_current_object()
+    if getattr(subscriber, "partner_id", None) != g.site.partner_id \
+            or not isinstance(subscriber, Subscriber):
+        flash(_("Log in or create an account to check out. Your cart is kept."))
+        return redirect(url_for("account.login", next=url_for("cart.show")), code=303)
+    if find_profile(g.site, subscriber) is None:
+        flash(_("Give your billing details first: your proforma is made out to them."))
+        return redirect(url_for("billing_account.details", next=url_for("cart.show")), code=303)
+    items = _items()
+    codes = {domain: request.form.get(f"code-{domain}", "")[:200]
+             for domain, _years, operation in items if operation == "transfer"}
+    proforma = transaction.submit(form, lambda: ordering.checkout(
+        g.site, subscriber, items, _quotes(items), codes))
+    if transaction.refused(proforma):
+        return _render(400, proforma.error.message)
+    _save([])
+    session.pop("promo", None)
+    flash(_("Thank you. Your order is placed: proforma %(number)s is below.",
+            number=proforma.number), "success")
+    return redirect(url_for("billing_account.proforma", document_id=proforma.id), code=303)
 
 
 @bp.route("/import", methods=["GET", "POST"])
