@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import flask_babel
 from babel import Locale
@@ -63,8 +62,7 @@ def _rate(rate: str, locale: str) -> str:
 
 
 def _country(code: str, locale: str) -> str:
-    names: dict[str, Any] = Locale.parse(locale).territories
-    return str(names.get(code, code))
+    return str(Locale.parse(locale).territories.get(code, code))
 
 
 def _day(value: date | None) -> str:
