@@ -21,6 +21,7 @@ from babel import Locale
 from babel.numbers import format_decimal
 from flask import render_template
 from weasyprint import HTML  # type: ignore[import-untyped]
+from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
 from billing.models import Document
 from billing.settings import grouped_iban
@@ -47,7 +48,10 @@ def render_pdf(document: Document, mark: str = "original", issued_copy_on: date 
             money=_money(document.currency, locale), rate=lambda r: _rate(r, locale),
             country=lambda code: _country(code, locale), day=_day, iban=grouped_iban,
         )
-    return bytes(HTML(string=html).write_pdf())
+    # Nothing is fetched while printing (no file, no address a line's text might name); an image
+    # a document needs comes in as a data: URI.
+    fetcher = URLFetcher(allowed_protocols=["data"])
+    return bytes(HTML(string=html, url_fetcher=fetcher).write_pdf())
 
 
 def _money(currency: str, locale: str) -> Callable[[int], str]:

@@ -172,3 +172,11 @@ def test_a_credit_note_names_the_invoice_it_corrects_and_the_refund(app):
     assert "Koryguje fakturę nr FV/2026/7" in text
     assert "Do zwrotu: 1 230,00 zł" in text
     assert "-1 230,00 zł" in text.replace("\u2212", "-")
+
+
+def test_a_description_prints_as_typed_not_as_markup(app):
+    document = make_document()
+    document.lines[0].description = '<img src="file:///etc/passwd"> <b>Domena</b> & co'
+    text = text_of(render_pdf(document))
+
+    assert '<img src="file:///etc/passwd"> <b>Domena</b> & co' in text
