@@ -1,17 +1,23 @@
-"""Install the Debian packages the tests drive for real (Chromium, Caddy) when they are missing."""
+"""Install the Debian packages the tests drive for real (Chromium, Caddy) and the ones WeasyPrint
+needs to print billing PDFs (pango, DejaVu fonts for Polish letters) when they are missing."""
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import shutil
 import subprocess
 import sys
 
-NEEDED = {"chromium": "/usr/bin/chromium", "caddy": "/usr/bin/caddy"}
+NEEDED = {"chromium": "/usr/bin/chromium", "caddy": "/usr/bin/caddy",
+          "fonts-dejavu-core": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"}
+# Shared libraries, found wherever the architecture keeps them.
+LIBRARIES = {"libpango-1.0-0": "pango-1.0", "libpangoft2-1.0-0": "pangoft2-1.0"}
 
 
 def main() -> int:
     missing = [pkg for pkg, path in NEEDED.items() if not os.path.exists(path)]
+    missing += [pkg for pkg, lib in LIBRARIES.items() if not ctypes.util.find_library(lib)]
     if not missing:
         return 0
     if os.geteuid() != 0 or not shutil.which("apt-get"):
