@@ -30,6 +30,10 @@ ENV_VARS = (
     "CONTENT_CACHE_ENTRIES",
     "PAGE_CACHE_ENTRIES",
     "RATELIMIT_STORAGE_URI",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE",
+    "STRIPE_APPLICATION_FEE_PERCENT",
 )
 # Settings given as JSON in the environment, e.g.
 # REGISTRAR_BACKENDS='{"sandbox": {"kind": "sandbox"}, "epp": {"kind": "epp", "host": "…"}}'.
@@ -58,6 +62,12 @@ def defaults(instance_path: str) -> dict:
         "PAGE_CACHE_ENTRIES": 5_000,
         # Where login and reset attempts are counted: empty = the database (storefront/limits.py).
         "RATELIMIT_STORAGE_URI": "",
+        # Stripe (billing/stripe_gateway.py): no secret key = no online payments; the fee is the
+        # platform's cut of each partner's payment, a decimal percent such as "2.5".
+        "STRIPE_SECRET_KEY": "",
+        "STRIPE_WEBHOOK_SECRET": "",
+        "STRIPE_API_BASE": "https://api.stripe.com",
+        "STRIPE_APPLICATION_FEE_PERCENT": "0",
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         "UPLOAD_MAX_BYTES": 1024 * 1024,
         "UPLOAD_MAX_PIXELS": 4000,

@@ -15,6 +15,7 @@ from storefront import create_app
 from storefront.db import db
 from storefront.models import Membership, Partner, User
 from storefront.services import partners
+from tests.stripe_server import stripe_server  # noqa: F401  (the fake Stripe fixture)
 
 PASSWORD = "correct horse battery"
 
