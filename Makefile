@@ -59,7 +59,7 @@ lint: install
 # and .mo files are all committed, so `make run` and CI need no extra step.
 translations: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k lazy_gettext --sort-by-file --project storefront \
-		-o storefront/translations/messages.pot storefront widgets
+		-o storefront/translations/messages.pot storefront widgets billing
 	$(VENV)/bin/pybabel update -i storefront/translations/messages.pot -d storefront/translations \
 		--ignore-obsolete
 	$(VENV)/bin/pybabel compile -d storefront/translations --statistics
