@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
-from billing import checkout, documents, profiles, provisioning
+from billing import checkout, documents, profiles, provisioning, stripe_gateway, stripe_payments
 from billing.forms import BillingProfileForm
 from billing.models import Service
 from billing.settings import grouped_iban
@@ -17,11 +17,12 @@ from storefront.auth import subscriber_required
 from storefront.db import db
 from storefront.i18n import gettext as _
 from storefront.money import Money
-from storefront.security import local_path
+from storefront.security import allow_form_posts_to, local_path
 from storefront.services.partner_catalogue import catalogue, to_unicode
 from storefront.site.content import theme_context
 from storefront.themes import render_theme
 
+STRIPE_CHECKOUT = ("https://checkout.stripe.com",)
 bp = Blueprint("billing_account", __name__, url_prefix="/account",
                template_folder="templates")
 
@@ -142,5 +143,67 @@ def _document(document_id: int, kind: str):
                                          for line in document.lines)}
     invoice = (documents.find_document(g.site, document.invoice_id, "invoice")
                if document.invoice_id else None)
+    online = (document.kind == "proforma" and document.status == "unpaid"
+              and stripe_payments.online_account(g.site) is not None)
+    if online:
+        allow_form_posts_to(STRIPE_CHECKOUT)  # the form's answer is a redirect to Checkout
     return _render("billing/document.html", document=document, services=held,
-                   invoice=invoice, iban=grouped_iban(document.bank_account))
+                   invoice=invoice, iban=grouped_iban(document.bank_account), online=online,
+                   form=FlaskForm())
+
+
+@bp.route("/proformas/<int:document_id>/pay-online", methods=["POST"])
+@subscriber_required
+def pay_online(document_id: int):
+    """Off to Stripe Checkout, in the top window, for an unpaid proforma."""
+    document = documents.find_document(g.site, document_id, "proforma",
+                                       current_user._get_current_object())
+    if document is None:
+        abort(404)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    here = url_for("billing_account.proforma", document_id=document.id, _external=True)
+    back = url_for("billing_account.stripe_return", document_id=document.id, _external=True)
+    started = transaction.submit(form, lambda: stripe_payments.start_checkout(
+        g.site, document, success_url=back + "?session_id={CHECKOUT_SESSION_ID}",
+        cancel_url=here))
+    if transaction.refused(started):
+        flash(started.error.message, "error")
+        return redirect(here, code=303)
+    return redirect(started.url, code=303)
+
+
+@bp.route("/proformas/<int:document_id>/paid")
+@subscriber_required
+def stripe_return(document_id: int):
+    """Back from Checkout: the session is read from Stripe and fulfilled here and now (the
+    webhook may come later, or have come already: either way it is fulfilled once)."""
+    document = documents.find_document(g.site, document_id, "proforma",
+                                       current_user._get_current_object())
+    account = stripe_payments.online_account(g.site)
+    session_id = request.args.get("session_id", "")
+    if document is None or account is None or not session_id.startswith("cs_") \
+            or len(session_id) > 255:
+        abort(404)
+    try:
+        session = stripe_gateway.retrieve_session(account, session_id)
+    except stripe_gateway.NotFound:
+        abort(404)
+    except stripe_gateway.StripeUnavailable:
+        flash(_("We couldn't reach Stripe to confirm your payment. If you paid, it shows here "
+                "within minutes."), "error")
+        return redirect(url_for("billing_account.proforma", document_id=document.id))
+    found = stripe_payments.proforma_of_session(g.site, session)
+    if found is None or found.id != document.id:
+        abort(404)  # a session of another proforma: never fulfilled from this address
+    outcome = stripe_payments.fulfil(g.site, session)
+    flash({"paid": _("Thank you: your payment is received. Your services are being "
+                     "activated."),
+           "pending": _("Your payment is being processed. It shows here once Stripe confirms "
+                        "it."),
+           "mismatch": _("Your payment arrived but does not match this proforma: the shop will "
+                         "contact you."),
+           }.get(outcome.state, _("Your payment could not be confirmed.")),
+          "success" if outcome.state == "paid" else "error")
+    return redirect(url_for("billing_account.proforma", document_id=document.id), code=303)

@@ -147,12 +147,16 @@ def _reference(raw: str, *, required: bool) -> str:
 
 def _lock_partner(partner: Tenant) -> None:
     """Hold the partner's row until the transaction ends, so its debits take turns. PostgreSQL
-    locks it with SELECT … FOR UPDATE. SQLite has no row locks: a write takes the database's
+    locks it with SELECT … FOR NO KEY UPDATE. SQLite has no row locks: a write takes the database's
     write lock, held to the end of the transaction, so a no-op UPDATE serialises the debits (and
     the balance read after it sees every debit committed before)."""
     connection = db.session.connection()
     if connection.dialect.name == "postgresql":
-        db.session.execute(select(Partner.id).where(Partner.id == partner.id).with_for_update())
+        # FOR NO KEY UPDATE: debits take turns, but rows that merely reference the partner
+        # (a payment, an invoice line) keep being inserted by others; FOR UPDATE would wait for
+        # their foreign-key locks, and a payment that took a document number first deadlocks.
+        db.session.execute(select(Partner.id).where(Partner.id == partner.id)
+                           .with_for_update(key_share=True))
     else:
         db.session.execute(update(Partner).where(Partner.id == partner.id)
                            .values(id=Partner.id)

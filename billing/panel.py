@@ -14,7 +14,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from billing import balance as ledger
-from billing import documents, payments, provisioning
+from billing import documents, payments, provisioning, stripe_gateway
 from billing import settings as service
 from billing.documents import local_today
 from billing.forms import SellerSettingsForm, TransferForm
@@ -25,7 +25,9 @@ from storefront.db import db
 from storefront.i18n import gettext as _
 from storefront.models import Subscriber
 from storefront.money import Money
+from storefront.security import allow_form_posts_to
 
+STRIPE_CONNECT = ("https://connect.stripe.com",)
 bp = Blueprint("billing_panel", __name__, url_prefix="/panel/<slug>/billing",
                template_folder="templates")
 
@@ -46,8 +48,10 @@ def settings():
             flash("The billing settings are saved.")
             return redirect(url_for("billing_panel.settings", slug=g.partner.slug), code=303)
     status = 400 if form.errors or form.form_errors else 200
-    return render_template("billing_panel/settings.html", form=form,
-                           missing=service.missing(saved)), status
+    allow_form_posts_to(STRIPE_CONNECT)  # "Connect Stripe" answers with a redirect there
+    return render_template("billing_panel/settings.html", form=form, saved=saved,
+                           stripe_available=stripe_gateway.is_configured(),
+                           stripe_form=FlaskForm(), missing=service.missing(saved)), status
 
 
 LEDGER_LINES = 50

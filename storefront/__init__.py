@@ -52,6 +52,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from billing.account import bp as billing_account_bp
     from billing.panel import bp as billing_panel_bp
+    from billing.stripe_views import connect_bp as stripe_connect_bp
+    from billing.stripe_views import webhook_bp as stripe_webhook_bp
     from cms_pages.panel import bp as cms_panel_bp
     from storefront.account import bp as account_bp
     from storefront.admin import bp as admin_bp
@@ -66,6 +68,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(panel_bp)
     app.register_blueprint(cms_panel_bp)
     app.register_blueprint(billing_panel_bp)
+    app.register_blueprint(stripe_connect_bp)
+    app.register_blueprint(stripe_webhook_bp)
+    app.extensions["csrf"].exempt(stripe_webhook_bp)  # Stripe signs its events instead
     app.register_blueprint(admin_bp)
     app.register_blueprint(frames_bp)
     app.register_blueprint(frames_static_bp)

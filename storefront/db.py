@@ -85,3 +85,20 @@ class PartnerOwned:
     partner_id: Mapped[int] = mapped_column(
         ForeignKey("partner.id", ondelete="CASCADE"), index=True
     )
+
+
+def insert_once(model: type[Model], values: dict[str, Any], unique: list[str]) -> int | None:
+    """Insert a row unless one with the same `unique` columns exists: the new row's id, or None
+    when it existed. One `INSERT … ON CONFLICT DO NOTHING RETURNING id`, so of two transactions
+    inserting the same row at once exactly one gets an id (PostgreSQL makes the second wait for
+    the first to end; SQLite's writers take turns) — without a savepoint, which pysqlite would
+    turn into a commit of the work before it."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    connection = db.session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = (insert(model).values(**values)
+                 .on_conflict_do_nothing(index_elements=unique)
+                 .returning(model.__table__.c.id))
+    found = db.session.execute(statement).scalar()
+    return int(found) if found is not None else None
