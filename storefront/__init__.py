@@ -50,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
 
+    from billing import document_views
     from billing.account import bp as billing_account_bp
     from billing.panel import bp as billing_panel_bp
     from billing.stripe_views import connect_bp as stripe_connect_bp
@@ -78,6 +79,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["csrf"].exempt("storefront.site.cart.import_cart")  # checks Origin or token
     app.register_blueprint(account_bp)
     app.register_blueprint(billing_account_bp)
+    document_views.init_app(app)  # the documents' PDFs and sending, panel and account
     app.register_blueprint(cart_bp)
     app.register_blueprint(site_bp)
     return app
