@@ -23,12 +23,14 @@ instance/.ready: $(VENV)/.installed
 run: install
 	$(FLASK) init-db
 	$(FLASK) demo
+	$(FLASK) run-jobs --loop & \
 	$(VENV)/bin/gunicorn --worker-class gthread --workers 2 --threads 8 \
 		--bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 dev: install
 	$(FLASK) init-db
 	$(FLASK) demo
+	$(FLASK) run-jobs --loop & \
 	$(FLASK) run --debug --host $(HOST) --port $(PORT)
 
 # Lint first, then every test on SQLite, then again on a throwaway PostgreSQL cluster.

@@ -19,7 +19,7 @@ from datetime import date
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from billing.documents import NewLine, issue_proforma, ready_seller
+from billing.documents import NewLine, issue_proforma, local_today, ready_seller
 from billing.models import Document, DocumentLine, Service
 from billing.profiles import find_profile
 from storefront.db import db
@@ -113,6 +113,8 @@ def renewal(partner: Tenant, subscriber: Subscriber, service: Service, years: in
             wholesale=_wholesale(_wholesale_prices([tld])[tld], "renew", years),
             service_id=service.id, period_from=start, period_to=end,
         )
+    if due_on is None and start is not None and start > local_today():
+        due_on = start  # paid before the domain expires
     return issue_proforma(partner, subscriber, profile, [line], purpose=purpose, due_on=due_on)
 
 

@@ -51,7 +51,8 @@ def record_transfer(partner: Tenant, proforma: Document, amount: Money, received
         raise InvalidInput(_("A transfer can't be received in the future."), "received_on")
     payment = Payment(partner_id=partner.id, document_id=proforma.id, method="transfer",
                       amount_minor=amount.minor, currency=amount.currency,
-                      reference=f"{proforma.number}: {clean}"[:REFERENCE_LIMIT],
+                      reference=(clean if proforma.number in clean
+                                 else f"{proforma.number}: {clean}")[:REFERENCE_LIMIT],
                       received_on=received_on,
                       created_by_user_id=by_user.id if by_user is not None else None)
     return settle(partner, proforma, payment)

@@ -60,8 +60,59 @@ def load_demo() -> list[str]:
     lines.extend(load_demo_catalogue())  # the TLDs, and what acme and globex sell
     lines.extend(_demo_subscriber_and_frames())
     _demo_billing()
+    # Orders are priced from the catalogue as a storefront reads it: committed, on a connection
+    # of its own (storefront/services/partner_catalogue.py).
+    db.session.commit()
+    lines.extend(_demo_orders())
     db.session.flush()
     return lines
+
+
+DEMO_DOMAIN = "kwiaciarnia-ann.pl"  # free at the sandbox registry (most names are)
+
+
+def _demo_orders() -> list[str]:
+    """The bank-transfer path, once: Acme's balance topped up; Ann ordered kwiaciarnia-ann.pl, Acme
+    booked her transfer (her VAT invoice issued, the domain registered at the sandbox); and a
+    renewal proforma for next year waits unpaid, for Acme's owner to book in the panel."""
+    from billing import balance, checkout, payments, provisioning
+    from billing.documents import local_today
+    from billing.models import DocumentLine, Service
+    from storefront.money import Money
+    from storefront.services import subscribers
+
+    acme = db.session.scalar(select(Partner).where(Partner.slug == "acme"))
+    ann = subscribers.find(acme, SUBSCRIBER[0]) if acme is not None else None
+    if acme is None or ann is None:
+        return []
+    held = db.session.scalar(select(Service).where(Service.partner_id == acme.id,
+                                                   Service.name == DEMO_DOMAIN))
+    if held is None:
+        if balance.balance(acme).minor == 0:
+            balance.credit(acme, Money(100000, "PLN"), "Demo top-up", None)
+        proforma = checkout.checkout(acme, ann, [(DEMO_DOMAIN, 1, "register")])
+        invoice = payments.pay(acme, proforma, local_today())
+        for line in invoice.lines:  # what the job runs, done here so the demo starts active
+            provisioning.provision({"line_id": line.id, "service_id": line.service_id}, acme.id)
+        _mark_demo_jobs_done(acme.id)
+        held = db.session.get(Service, invoice.lines[0].service_id)
+    if held is None:
+        return []
+    renewed = db.session.scalar(select(DocumentLine.id).where(
+        DocumentLine.service_id == held.id, DocumentLine.operation == "renew").limit(1))
+    if held.status == "active" and renewed is None:
+        checkout.renewal(acme, ann, held, 1)
+    return [f"Demo orders:     Ann's {DEMO_DOMAIN} is active with a paid invoice; its renewal "
+            f"proforma waits for Acme to book the transfer "
+            f"({platform_url('/panel/acme/billing/proformas')})"]
+
+
+def _mark_demo_jobs_done(partner_id: int) -> None:
+    from storefront.models import Job
+
+    for job in db.session.scalars(select(Job).where(Job.partner_id == partner_id,
+                                                    Job.status == "queued")):
+        job.status, job.finished_at = "done", utcnow()
 
 
 def _demo_billing() -> None:

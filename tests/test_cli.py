@@ -180,6 +180,14 @@ def test_demo_is_idempotent(flask_cli, host_client):
     assert settings.is_ready(settings.seller_settings(acme))
     ann = subscribers.find(acme, "ann@example.com")
     assert profiles.find_profile(acme, ann).phone == "+48600100200"
+    # Ann's domain is active with a paid invoice, and its renewal proforma waits: once.
+    from billing.models import Document, Service
+
+    [service] = db.session.scalars(select(Service)).all()
+    assert (service.name, service.status) == ("kwiaciarnia-ann.pl", "active")
+    documents = sorted((d.kind, d.status, d.purpose) for d in db.session.scalars(select(Document)))
+    assert documents == [("invoice", "issued", "order"), ("proforma", "paid", "order"),
+                         ("proforma", "unpaid", "renewal")]
 
 
 def test_init_db_applies_migrations_to_a_fresh_database(app_config, tmp_path):
