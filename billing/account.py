@@ -117,7 +117,8 @@ def proformas():
 @bp.route("/invoices/")
 @subscriber_required
 def invoices():
-    mine = documents.documents_of(g.site, "invoice", current_user._get_current_object())
+    mine = documents.documents_of(g.site, ("invoice", "credit_note"),
+                                  current_user._get_current_object())
     return _render("billing/documents.html", documents=mine, kind="invoice")
 
 
@@ -131,6 +132,12 @@ def proforma(document_id: int):
 @subscriber_required
 def invoice(document_id: int):
     return _document(document_id, "invoice")
+
+
+@bp.route("/credit-notes/<int:document_id>")
+@subscriber_required
+def credit_note(document_id: int):
+    return _document(document_id, "credit_note")
 
 
 def _document(document_id: int, kind: str):

@@ -25,12 +25,13 @@ from billing.documents import local_today
 from billing.models import Document
 from billing.pdf import MARKS, render_pdf
 from storefront.auth import panel_route, subscriber_required
+from storefront.db import db
 from storefront.i18n import gettext as _
 from storefront.money import Money
 from storefront.services.outbox import queue_email
 from storefront.tenancy import Tenant, partner_url
 
-SUBSCRIBER_KINDS = ("proforma", "invoice")
+SUBSCRIBER_KINDS = ("proforma", "invoice", "credit_note")
 
 account_bp = Blueprint("billing_account_documents", __name__, url_prefix="/account/documents")
 panel_bp = Blueprint("billing_panel_documents", __name__,
@@ -63,7 +64,17 @@ def download(document_id: int):
                                        subscriber=current_user._get_current_object())
     if document is None or document.kind not in SUBSCRIBER_KINDS:
         abort(404)
-    return pdf_response(document, render_pdf(document))
+    return pdf_response(document, render_pdf(document, corrects=_corrected_number(document)))
+
+
+def _corrected_number(document: Document) -> str | None:
+    """A credit note's invoice number, printed on it."""
+    if document.kind != "credit_note" or not document.source_id:
+        return None
+    corrected = db.session.get(Document, document.source_id)
+    if corrected is None or corrected.partner_id != document.partner_id:
+        return None
+    return corrected.number
 
 
 # -- the partner's -----------------------------------------------------------------------------
@@ -77,12 +88,8 @@ def print_pdf(document_id: int):
     mark = request.args.get("mark", "original")
     if mark not in MARKS:
         abort(400)
-    corrects = None
-    if document.kind == "credit_note" and document.source_id:
-        corrected = documents.find_document(g.partner, document.source_id)
-        corrects = corrected.number if corrected is not None else None
     pdf = render_pdf(document, mark, issued_copy_on=local_today() if mark == "duplicate" else None,
-                     corrects=corrects)
+                     corrects=_corrected_number(document))
     return pdf_response(document, pdf)
 
 

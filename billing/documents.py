@@ -205,14 +205,24 @@ def gross(document: Document) -> Money:
     return Money(document.gross_minor, document.currency)
 
 
-def documents_of(partner: Tenant, kind: str, subscriber: Subscriber | None = None,
-                 limit: int = 100) -> list[Document]:
-    """The partner's documents of one kind, newest first; only one subscriber's when given."""
-    query = (select(Document).where(Document.partner_id == partner.id, Document.kind == kind)
+def documents_of(partner: Tenant, kind: str | tuple[str, ...],
+                 subscriber: Subscriber | None = None, limit: int = 100) -> list[Document]:
+    """The partner's documents of one kind (or kinds), newest first; only one subscriber's when
+    given."""
+    kinds = (kind,) if isinstance(kind, str) else kind
+    query = (select(Document).where(Document.partner_id == partner.id, Document.kind.in_(kinds))
              .order_by(Document.id.desc()).limit(limit))
     if subscriber is not None:
         query = query.where(Document.subscriber_id == subscriber.id)
     return list(db.session.scalars(query))
+
+
+def corrections_of(partner: Tenant, invoice: Document) -> list[Document]:
+    """The credit notes issued against `invoice`, oldest first."""
+    return list(db.session.scalars(
+        select(Document).where(Document.partner_id == partner.id,
+                               Document.kind == "credit_note", Document.source_id == invoice.id)
+        .order_by(Document.id)))
 
 
 def find_document(partner: Tenant, document_id: int, kind: str | None = None,
@@ -224,3 +234,50 @@ def find_document(partner: Tenant, document_id: int, kind: str | None = None,
             or (subscriber is not None and document.subscriber_id != subscriber.id)):
         return None
     return document
+
+
+def issue_credit_note(partner: Tenant, invoice: Document, positions: list[int], reason: str,
+                      by_user: User | None = None) -> Document:
+    """A credit note (KOR/<year>/<n>) reversing the chosen lines of a VAT invoice in full: the
+    only way an issued invoice is corrected. A line is credited at most once."""
+    if invoice.partner_id != partner.id or invoice.kind != "invoice":
+        raise LookupError("not an invoice of this partner")
+    reason = " ".join((reason or "").split())
+    if not reason or len(reason) > 300 or not reason.isprintable():
+        raise InvalidInput(_("Give the reason for the correction (at most 300 characters)."),
+                           "reason")
+    credited = set(db.session.scalars(
+        select(DocumentLine.position).join(Document, Document.id == DocumentLine.document_id)
+        .where(Document.partner_id == partner.id, Document.kind == "credit_note",
+               Document.source_id == invoice.id)))
+    chosen = [line for line in invoice.lines if line.position in set(positions)]
+    if not chosen:
+        raise InvalidInput(_("Choose the lines to credit."), "lines")
+    if any(line.position in credited for line in chosen):
+        raise InvalidInput(_("A line of this invoice is credited already."), "lines")
+    issued_at = utcnow()
+    note = _new_document(partner, "credit_note", "KOR", local_today(issued_at).year,
+                         invoice.subscriber_id)
+    for name in ("purpose", "language", "currency", "seller", "buyer", "reverse_charge",
+                 "bank_account"):
+        setattr(note, name, getattr(invoice, name))
+    note.issued_at = issued_at
+    note.supplied_on = invoice.supplied_on
+    note.source_id = invoice.id
+    note.created_by_user_id = by_user.id if by_user is not None else None
+    for line in chosen:
+        note.lines.append(DocumentLine(
+            partner_id=partner.id, position=line.position, description=line.description,
+            service_id=line.service_id, operation=line.operation, term=line.term,
+            term_unit=line.term_unit, period_from=line.period_from, period_to=line.period_to,
+            vat_rate=line.vat_rate, gross_minor=-line.gross_minor,
+            wholesale_minor=0, wholesale_currency=line.wholesale_currency,
+        ))
+    _total(note)
+    with force_locale(note.language):
+        note.annotations = [*note.annotations,
+                            _("Corrects invoice %(number)s. Reason: %(reason)s",
+                              number=invoice.number, reason=reason)]
+    db.session.add(note)
+    db.session.flush()
+    return note

@@ -124,7 +124,7 @@ def proformas():
 @bp.route("/invoices")
 @panel_route("admin")
 def invoices():
-    issued = documents.documents_of(g.partner, "invoice", limit=500)
+    issued = documents.documents_of(g.partner, ("invoice", "credit_note"), limit=500)
     return render_template("billing_panel/documents.html", documents=issued, kind="invoice",
                            money=_money,
                            subscribers=_subscribers({d.subscriber_id for d in issued}))
@@ -174,13 +174,48 @@ def invoice(document_id: int):
     return _document_page(found, None)
 
 
+@bp.route("/credit-notes/<int:document_id>")
+@panel_route("admin")
+def credit_note(document_id: int):
+    found = documents.find_document(g.partner, document_id, "credit_note")
+    if found is None:
+        abort(404)
+    return _document_page(found, None)
+
+
+@bp.route("/invoices/<int:document_id>/credit-note", methods=["POST"])
+@panel_route("admin")
+def issue_credit_note(document_id: int):
+    found = documents.find_document(g.partner, document_id, "invoice")
+    if found is None:
+        abort(404)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    positions = [int(value) for value in request.form.getlist("line")
+                 if value.isascii() and value.isdigit() and len(value) < 4]
+    note = transaction.submit(form, lambda: documents.issue_credit_note(
+        g.partner, found, positions, request.form.get("reason", ""), current_user))
+    if transaction.refused(note):
+        flash(note.error.message, "error")
+        return redirect(url_for("billing_panel.invoice", slug=g.partner.slug,
+                                document_id=found.id), code=303)
+    flash(_("Credit note %(number)s is issued.", number=note.number))
+    return redirect(url_for("billing_panel.credit_note", slug=g.partner.slug,
+                            document_id=note.id), code=303)
+
+
 def _document_page(document, form):
     subscriber = db.session.get(Subscriber, document.subscriber_id)
     related = [documents.find_document(g.partner, other) for other in
                (document.invoice_id, document.source_id) if other]
+    if document.kind == "invoice":
+        related += documents.corrections_of(g.partner, document)
     status = 400 if form is not None and (form.errors or form.form_errors) else 200
     return render_template(
         "billing_panel/document.html", document=document, form=form, cancel_form=FlaskForm(),
+        credited={line.position for other in related if other and other.kind == "credit_note"
+                  for line in other.lines},
         subscriber=subscriber, money=_money, related=[d for d in related if d],
         payments=payments.payments_of(g.partner, document) if document.kind == "proforma"
         else [],

@@ -236,3 +236,49 @@ def test_another_subscribers_or_partners_documents_are_404(shop, host_client, cl
     assert client.get(f"/panel/acme/billing/proformas/{proforma.id}").status_code in (403, 404)
     assert "ann-again" not in client.get("/panel/globex/billing/services").get_data(
         as_text=True)
+
+
+def paid_invoice(shop, client, login, *domains: str) -> Document:
+    """`domains` checked out by Ann and paid by a transfer Acme records: the invoice."""
+    check_out(shop["client"], *[(domain, 1) for domain in domains])
+    proforma = fresh(Document, kind="proforma")[-1]
+    login(client, shop["acme_owner"])
+    client.post(f"/panel/acme/billing/proformas/{proforma.id}",
+                data={"amount": f"{proforma.gross_minor / 100:.2f}",
+                      "received_on": "2026-12-01", "reference": "x", "action": "pay"})
+    return fresh(Document, kind="invoice")[-1]
+
+
+def test_a_credit_note_reverses_chosen_lines_once_and_the_invoice_never_changes(
+        shop, client, login):
+    invoice = paid_invoice(shop, client, login, "ann-bakery.pl", "ann-shop.pl")
+    before = (invoice.number, invoice.gross_minor, [line.gross_minor for line in invoice.lines])
+    url = f"/panel/acme/billing/invoices/{invoice.id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "Issue a credit note" in page
+    refused = client.post(f"{url}/credit-note", data={"line": "1", "reason": ""})
+    assert refused.status_code == 303 and fresh(Document, kind="credit_note") == []
+    response = client.post(f"{url}/credit-note", data={"line": "2", "reason": "Ordered twice"})
+    assert response.status_code == 303
+    [note] = fresh(Document, kind="credit_note")
+    assert note.number == f"KOR/{invoice.year}/1" and note.source_id == invoice.id
+    assert note.gross_minor == -12300 and note.vat_minor == -2300
+    assert any("FV/" in text and "Ordered twice" in text for text in note.annotations)
+    # The same line again is refused; the other line can still be credited.
+    client.post(f"{url}/credit-note", data={"line": "2", "reason": "again"})
+    assert len(fresh(Document, kind="credit_note")) == 1
+    [invoice] = [d for d in fresh(Document, kind="invoice")]
+    assert (invoice.number, invoice.gross_minor,
+            [line.gross_minor for line in invoice.lines]) == before
+    invoice.gross_minor = 1  # the database refuses to change an issued invoice
+    with pytest.raises(ValueError, match="is issued"):
+        db.session.flush()
+    db.session.rollback()
+    # Ann sees it among her invoices; Globex's panel does not.
+    listing = shop["client"].get("/account/invoices/").get_data(as_text=True)
+    assert note.number in listing
+    assert shop["client"].get(f"/account/credit-notes/{note.id}").status_code == 200
+    login(client, shop["globex_owner"])
+    assert client.get(f"/panel/globex/billing/credit-notes/{note.id}").status_code == 404
+    assert client.post(f"/panel/globex/billing/invoices/{invoice.id}/credit-note",
+                       data={"line": "1", "reason": "x"}).status_code == 404
