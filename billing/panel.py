@@ -112,6 +112,25 @@ def retry(service_id: int):
     return redirect(url_for("billing_panel.services", slug=g.partner.slug), code=303)
 
 
+@bp.route("/settlements")
+@panel_route("admin")
+def settlements():
+    """Payments received (transfers booked, Stripe payments), what each paid, and what needs a
+    look: amounts that did not match a proforma, and failed online attempts."""
+    received = payments.payments_of(g.partner, limit=500)
+    paid_for = {document.id: document for document in documents.documents_of(
+        g.partner, "proforma", limit=5000) if any(p.document_id == document.id
+                                                  for p in received)}
+    totals: dict[tuple[str, str], int] = {}
+    for payment in received:
+        if payment.status == "received":
+            key = (payment.method, payment.currency)
+            totals[key] = totals.get(key, 0) + payment.amount_minor
+    return render_template("billing_panel/settlements.html", payments=received,
+                           paid_for=paid_for, money=_money, totals=sorted(totals.items()),
+                           unmatched=[p for p in received if p.status == "mismatch"])
+
+
 @bp.route("/proformas")
 @panel_route("admin")
 def proformas():

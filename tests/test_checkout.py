@@ -282,3 +282,19 @@ def test_a_credit_note_reverses_chosen_lines_once_and_the_invoice_never_changes(
     assert client.get(f"/panel/globex/billing/credit-notes/{note.id}").status_code == 404
     assert client.post(f"/panel/globex/billing/invoices/{invoice.id}/credit-note",
                        data={"line": "1", "reason": "x"}).status_code == 404
+
+
+def test_settlements_show_what_was_paid_and_what_did_not_match(shop, client, login):
+    invoice = paid_invoice(shop, client, login, "ann-bakery.pl")
+    check_out(shop["client"], ("ann-shop.pl", 1))
+    proforma = fresh(Document, kind="proforma")[-1]
+    client.post(f"/panel/acme/billing/proformas/{proforma.id}",
+                data={"amount": "1.00", "received_on": "2026-12-01", "reference": "short",
+                      "action": "pay"})
+    page = client.get("/panel/acme/billing/settlements").get_data(as_text=True)
+    assert "Needs a look (1)" in page and "does not match" in page
+    assert "Bank transfers: <strong>PLN\xa0123.00</strong>" in page
+    assert invoice.number not in page and proforma.number in page
+    login(client, shop["globex_owner"])
+    assert proforma.number not in client.get("/panel/globex/billing/settlements").get_data(
+        as_text=True)
