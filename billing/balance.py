@@ -128,6 +128,12 @@ def debit(partner: Tenant, amount: Money, reference: str,
     return _book(partner, -amount, "debit", clean, by_user)
 
 
+def book_internal(partner: Tenant, reference: str) -> BalanceEntry:
+    """A zero debit marking an internal (never charged) order in the ledger."""
+    return _book(partner, Money.zero(CURRENCY), "debit", _reference(f"internal: {reference}",
+                                                                    required=True), None)
+
+
 def _book(partner: Tenant, amount: Money, kind: str, reference: str,
           by_user: User | None) -> BalanceEntry:
     entry = BalanceEntry(partner_id=partner.id, amount_minor=amount.minor,

@@ -14,13 +14,16 @@ Functions take the partner first, flush and never commit; bad input raises Inval
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from billing import balance, payments
 from billing.documents import NewLine, issue_proforma, local_today, ready_seller
-from billing.models import Document, DocumentLine, Service
+from billing.models import BillingProfile, Document, DocumentLine, Service
 from billing.profiles import find_profile
 from storefront.db import db
 from storefront.i18n import gettext as _
@@ -77,7 +80,21 @@ def checkout(partner: Tenant, subscriber: Subscriber, items: list[cart.Item],
                 gross=Money(line.price_minor, line.currency), wholesale=cost,
                 service_id=service.id,
             ))
-    return issue_proforma(partner, subscriber, profile, lines)
+    return _issue(partner, subscriber, profile, lines)
+
+
+def _issue(partner: Tenant, subscriber: Subscriber, profile: BillingProfile, lines: list[NewLine],
+           **options: Any) -> Document:
+    """The proforma for `lines`; an internal subscriber's is free and paid at once (invoice,
+    activation), its documents and balance entry marked as internal."""
+    if not subscriber.internal:
+        return issue_proforma(partner, subscriber, profile, lines, **options)
+    free = [replace(line, gross=Money.zero(line.gross.currency),
+                    wholesale=Money.zero(line.wholesale.currency)) for line in lines]
+    proforma = issue_proforma(partner, subscriber, profile, free, internal=True, **options)
+    payments.pay(partner, proforma, local_today())
+    balance.book_internal(partner, f"{proforma.number} ({subscriber.email})")
+    return proforma
 
 
 def renewal(partner: Tenant, subscriber: Subscriber, service: Service, years: int | str | None,
@@ -115,7 +132,7 @@ def renewal(partner: Tenant, subscriber: Subscriber, service: Service, years: in
         )
     if due_on is None and start is not None and start > local_today():
         due_on = start  # paid before the domain expires
-    return issue_proforma(partner, subscriber, profile, [line], purpose=purpose, due_on=due_on)
+    return _issue(partner, subscriber, profile, [line], purpose=purpose, due_on=due_on)
 
 
 def unpaid_renewal(partner: Tenant, service: Service) -> Document | None:

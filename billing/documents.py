@@ -75,7 +75,7 @@ def ready_seller(partner: Tenant) -> SellerSettings:
 
 def issue_proforma(partner: Tenant, subscriber: Subscriber, profile: BillingProfile,
                    lines: list[NewLine], *, purpose: str = "order", due_on: date | None = None,
-                   by_user: User | None = None) -> Document:
+                   by_user: User | None = None, internal: bool = False) -> Document:
     """A new proforma for `lines`, numbered PF/<year>/<n> in the partner's series."""
     if subscriber.partner_id != partner.id or profile.subscriber_id != subscriber.id:
         raise LookupError("subscriber or billing details of another partner")
@@ -115,6 +115,10 @@ def issue_proforma(partner: Tenant, subscriber: Subscriber, profile: BillingProf
             wholesale_currency=line.wholesale.currency,
         ))
     _total(document)
+    if internal:
+        with force_locale(document.language):
+            document.annotations = [*document.annotations,
+                                    _("Internal / demo account: not charged.")]
     db.session.add(document)
     db.session.flush()
     return document
@@ -135,7 +139,7 @@ def issue_invoice(partner: Tenant, proforma: Document, supplied_on: date) -> Doc
     invoice.supplied_on = supplied_on
     invoice.paid_at = proforma.paid_at or issued_at
     invoice.source_id = proforma.id
-    invoice.annotations = _annotations(proforma.language, proforma.reverse_charge)
+    invoice.annotations = list(proforma.annotations)
     for line in proforma.lines:
         invoice.lines.append(DocumentLine(
             partner_id=partner.id, position=line.position, description=line.description,

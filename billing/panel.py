@@ -112,6 +112,35 @@ def retry(service_id: int):
     return redirect(url_for("billing_panel.services", slug=g.partner.slug), code=303)
 
 
+@bp.route("/subscribers")
+@panel_route("admin")
+def subscribers():
+    """The partner's subscribers, with how many services each holds; internal ones marked."""
+    people = list(db.session.scalars(
+        select(Subscriber).where(Subscriber.partner_id == g.partner.id)
+        .order_by(Subscriber.id.desc()).limit(1000)))
+    held: dict[int, int] = dict(db.session.execute(
+        select(Service.subscriber_id, db.func.count(Service.id))
+        .where(Service.partner_id == g.partner.id, Service.status != "cancelled")
+        .group_by(Service.subscriber_id)).all())
+    return render_template("billing_panel/subscribers.html", subscribers=people, held=held,
+                           form=FlaskForm())
+
+
+@bp.route("/subscribers/<int:subscriber_id>/internal", methods=["POST"])
+@panel_route("admin")
+def internal(subscriber_id: int):
+    person = db.session.get(Subscriber, subscriber_id)
+    if person is None or person.partner_id != g.partner.id:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    person.internal = request.form.get("internal") == "on"
+    flash(_("%(email)s is internal now: their orders are not charged.", email=person.email)
+          if person.internal else _("%(email)s pays for their orders again.", email=person.email))
+    return redirect(url_for("billing_panel.subscribers", slug=g.partner.slug), code=303)
+
+
 @bp.route("/settlements")
 @panel_route("admin")
 def settlements():

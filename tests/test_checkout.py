@@ -298,3 +298,28 @@ def test_settlements_show_what_was_paid_and_what_did_not_match(shop, client, log
     login(client, shop["globex_owner"])
     assert proforma.number not in client.get("/panel/globex/billing/settlements").get_data(
         as_text=True)
+
+
+def test_an_internal_subscriber_is_never_charged_and_gets_active_services(
+        shop, client, login):
+    acme = shop["acme"]
+    login(client, shop["acme_owner"])
+    ann = shop["ann"]
+    assert client.post(f"/panel/acme/billing/subscribers/{ann.id}/internal",
+                       data={"internal": "on"}).status_code == 303
+    assert "Charge again" in client.get("/panel/acme/billing/subscribers").get_data(
+        as_text=True)
+    before = balance.balance(acme)
+    assert check_out(shop["client"], ("ann-bakery.pl", 2)).status_code == 303
+    [proforma, invoice] = fresh(Document)
+    assert proforma.status == "paid" and invoice.gross_minor == 0 == proforma.gross_minor
+    assert any("not charged" in text for text in invoice.annotations)
+    assert balance.balance(acme) == before
+    assert [line.reference for line in balance.ledger(acme, limit=1)] == [
+        f"internal: {proforma.number} (ann@example.com)"]
+    assert jobs.run_due() == 1 and fresh(Service)[0].status == "active"
+    # Another partner's owner cannot flag Acme's subscriber.
+    login(client, shop["globex_owner"])
+    assert client.post(f"/panel/globex/billing/subscribers/{ann.id}/internal",
+                       data={"internal": "off"}).status_code == 404
+    assert fresh(Subscriber)[0].internal is True

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db import Model, PartnerOwned, new_stamp, utcnow
@@ -27,6 +27,8 @@ class Subscriber(UserMixin, PartnerOwned, Model):
     last_login_at: Mapped[datetime | None]
     # See User.session_stamp: changing it ends every session opened before.
     session_stamp: Mapped[str] = mapped_column(String(32), default=new_stamp)
+    # Internal or demo: the partner's own or a test account, never charged (billing.checkout).
+    internal: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def get_id(self) -> str:
         # The partner is part of the id: the loader refuses it on any other partner's host; so is
