@@ -324,3 +324,61 @@ def test_an_internal_subscriber_is_never_charged_and_gets_active_services(
     assert client.post(f"/panel/globex/billing/subscribers/{ann.id}/internal",
                        data={"internal": "off"}).status_code == 404
     assert fresh(Subscriber)[0].internal is True
+
+
+def test_sixteen_concurrent_payments_number_the_invoices_1_to_16(shop, app):
+    """Sixteen proformas of one partner paid at the same moment, each in its own transaction."""
+    import threading
+
+    from billing import checkout, payments
+    from billing.documents import local_today
+
+    acme, ann = shop["acme"], shop["ann"]
+    names = [f"ann-{n}-bakery.pl" for n in range(40)]
+    free = [name for name in names
+            if get_backend("sandbox").check([name])[name].can_register][:16]
+    assert len(free) == 16
+    ids = [checkout.checkout(acme, ann, [(name, 1, "register")]).id for name in free]
+    db.session.commit()
+    start = threading.Barrier(16, timeout=60)
+    errors: list[BaseException] = []
+
+    def pay(proforma_id: int) -> None:
+        try:
+            start.wait()  # before any connection is taken: the pool holds 15
+            with app.app_context():
+                partner = db.session.get(type(acme), acme.id)
+                proforma = db.session.get(Document, proforma_id)
+                payments.pay(partner, proforma, local_today())
+                db.session.commit()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=pay, args=(proforma_id,)) for proforma_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    invoices = fresh(Document, kind="invoice")
+    assert sorted(invoice.sequence for invoice in invoices) == list(range(1, 17))
+    assert sorted(invoice.source_id for invoice in invoices) == sorted(ids)
+    assert db.session.scalar(select(func.count(Job.id))) == 16
+    spent = sum(line.wholesale_minor for invoice in invoices for line in invoice.lines)
+    assert balance.balance(acme) == Money(50000 - spent, "PLN")
+
+
+def test_a_cancelled_proforma_cannot_be_paid_and_its_services_are_cancelled(
+        shop, client, login):
+    check_out(shop["client"], ("ann-bakery.pl", 1))
+    [proforma] = fresh(Document)
+    login(client, shop["acme_owner"])
+    url = f"/panel/acme/billing/proformas/{proforma.id}"
+    assert client.post(url, data={"action": "cancel"}).status_code == 303
+    assert fresh(Document)[0].status == "cancelled" and fresh(Service)[0].status == "cancelled"
+    paid = client.post(url, data={"amount": "123.00", "received_on": "2026-12-01",
+                                  "reference": "late", "action": "pay"})
+    assert paid.status_code == 400 and "already paid or cancelled" in paid.get_data(as_text=True)
+    assert fresh(Payment) == [] and fresh(Document, kind="invoice") == []
+    # The name can be ordered again.
+    assert check_out(shop["client"], ("ann-bakery.pl", 1)).status_code == 303
