@@ -211,9 +211,9 @@ def give_back(partner: Tenant, proforma: Document) -> None:
 
 def uses_of(partner: Tenant) -> dict[int, int]:
     """Uses per code id, as counted by their rows."""
-    return dict(db.session.execute(
+    return {code_id: count for code_id, count in db.session.execute(
         select(DiscountUse.code_id, func.count(DiscountUse.id))
-        .where(DiscountUse.partner_id == partner.id).group_by(DiscountUse.code_id)).tuples())
+        .where(DiscountUse.partner_id == partner.id).group_by(DiscountUse.code_id))}
 
 
 # -- the partner's codes (panel) ---------------------------------------------------------------

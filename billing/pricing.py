@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import idna
 from sqlalchemy import select
 
 from billing.documents import local_today
 from billing.pricing_models import PriceGroup, PriceGroupPrice, Promotion, SubscriberPriceGroup
 from storefront.caches import CATALOGUE
-from storefront.db import db, read_committed
+from storefront.db import db
+from storefront.i18n import gettext as _
 from storefront.tenancy import Tenant, partner_cached
 
 PROMOTIONS_KEY = "pricing:promotions"
@@ -201,3 +203,152 @@ def promoted_row(partner: Tenant, row: dict[str, Any], subscriber: Any | None = 
     prices = year_prices(partner, row, group_of(partner, subscriber))
     return {**row, "register_minor": prices.first_register, "renew_minor": prices.renewal,
             "transfer_minor": prices.transfer, "regular_register_minor": prices.register}
+
+
+# -- the partner's promotions and price groups (panel) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class PromotionFields:
+    """A promotion as the panel's form gives it, checked by `save_promotion`."""
+
+    tld: str
+    starts_on: date | None
+    ends_on: date | None
+    kind: str  # "price" (a year's price) or "percent"
+    value: str
+    first_term_only: bool = True
+    enabled: bool = True
+
+
+def promotions_of(partner: Tenant) -> list[Promotion]:
+    return list(db.session.scalars(select(Promotion).where(
+        Promotion.partner_id == partner.id).order_by(Promotion.starts_on.desc(), Promotion.id)))
+
+
+def save_promotion(partner: Tenant, fields: PromotionFields,
+                   existing: Promotion | None = None) -> Promotion:
+    """A new promotion, or `existing` changed; InvalidInput naming the field when something is
+    wrong. The TLD must be one the partner sells; a price is in that offer's currency and below
+    its registration price."""
+    from storefront.money import Money
+    from storefront.numbers import whole_number
+    from storefront.services.errors import InvalidInput
+    from storefront.services.partner_catalogue import load_catalogue
+
+    if existing is not None and existing.partner_id != partner.id:
+        raise LookupError("promotion of another partner")
+    tld = str(fields.tld or "").strip().lower().lstrip(".")
+    try:
+        tld = idna.encode(tld).decode() if tld and not tld.isascii() else tld
+    except idna.IDNAError:
+        raise InvalidInput(_("Choose a TLD you sell."), "tld") from None
+    offer = load_catalogue(partner.id).tlds.get(tld)
+    if offer is None:
+        raise InvalidInput(_("Choose a TLD you sell."), "tld")
+    if fields.starts_on is None or fields.ends_on is None:
+        raise InvalidInput(_("Give the first and the last day of the promotion."), "ends_on")
+    if fields.ends_on < fields.starts_on:
+        raise InvalidInput(_("The last day comes before the first."), "ends_on")
+    price = percent = None
+    if fields.kind == "percent":
+        percent = whole_number(str(fields.value).strip().rstrip("%").strip(), max_digits=2)
+        if percent is None or not 1 <= percent <= 99:
+            raise InvalidInput(_("A percentage is a whole number from 1 to 99."), "value")
+    elif fields.kind == "price":
+        price = Money.parse(fields.value, offer["currency"], "value").minor
+        if price >= offer["register_minor"]:
+            raise InvalidInput(_("A promotional price is below the regular price (%(price)s).",
+                                 price=Money(offer["register_minor"],
+                                             offer["currency"]).format("en")), "value")
+    else:
+        raise InvalidInput(_("Choose a price or a percentage."), "kind")
+    target = existing or Promotion(partner_id=partner.id)
+    target.tld, target.product_code = tld, ""
+    target.starts_on, target.ends_on = fields.starts_on, fields.ends_on
+    target.price_minor, target.percent = price, percent
+    target.first_term_only, target.enabled = fields.first_term_only, fields.enabled
+    if existing is None:
+        db.session.add(target)
+    db.session.flush()
+    return target
+
+
+@dataclass(frozen=True)
+class GroupFields:
+    name: str
+    percent: int
+    is_default: bool = False
+    prices: str = ""  # "pl 19.00 59.00 49.00; com 49 59 59"
+    members: str = ""  # subscribers' e-mails
+
+
+def save_group(partner: Tenant, fields: GroupFields, existing: PriceGroup | None = None
+               ) -> PriceGroup:
+    """A new price group, or `existing` changed, with its own TLD prices and its members (each
+    moved here from any other group); InvalidInput naming the field when something is wrong."""
+    from sqlalchemy import delete, update
+
+    from storefront.models import Subscriber
+    from storefront.money import Money
+    from storefront.services.errors import InvalidInput
+    from storefront.services.partner_catalogue import load_catalogue
+
+    if existing is not None and existing.partner_id != partner.id:
+        raise LookupError("price group of another partner")
+    name = " ".join(str(fields.name or "").split())
+    if not name or len(name) > 100:
+        raise InvalidInput(_("Give the group a name of at most 100 characters."), "name")
+    same = db.session.scalar(select(PriceGroup).where(PriceGroup.partner_id == partner.id,
+                                                      PriceGroup.name == name))
+    if same is not None and same is not existing:
+        raise InvalidInput(_("You already have a group called %(name)s.", name=name), "name")
+    if not 0 <= fields.percent <= 99:
+        raise InvalidInput(_("A percentage is a whole number from 0 to 99."), "percent")
+    offers = load_catalogue(partner.id).tlds
+    prices: dict[str, tuple[int, int, int]] = {}
+    for entry in str(fields.prices or "").split(";"):
+        words = entry.split()
+        if not words:
+            continue
+        tld = words[0].lower().lstrip(".")
+        if tld not in offers:
+            raise InvalidInput(_("You do not sell .%(tld)s.", tld=tld[:63]), "prices")
+        if len(words) != 4:
+            raise InvalidInput(_("Give .%(tld)s three prices: register, renew and transfer.",
+                                 tld=tld), "prices")
+        register, renew, transfer = (Money.parse(word, offers[tld]["currency"], "prices").minor
+                                     for word in words[1:])
+        prices[tld] = (register, renew, transfer)
+    emails = {email.strip().lower() for email in
+              str(fields.members or "").replace(",", " ").split() if email.strip()}
+    members = list(db.session.scalars(select(Subscriber).where(
+        Subscriber.partner_id == partner.id, Subscriber.email.in_(emails)))) if emails else []
+    unknown = emails - {member.email.lower() for member in members}
+    if unknown:
+        raise InvalidInput(_("No subscriber has the e-mail %(email)s.",
+                             email=sorted(unknown)[0][:254]), "members")
+    if fields.is_default:
+        db.session.execute(update(PriceGroup).where(PriceGroup.partner_id == partner.id)
+                           .values(is_default=False)
+                           .execution_options(synchronize_session=False))
+    group = existing or PriceGroup(partner_id=partner.id)
+    group.name, group.percent, group.is_default = name, fields.percent, fields.is_default
+    if existing is None:
+        db.session.add(group)
+    db.session.flush()
+    db.session.execute(delete(PriceGroupPrice).where(PriceGroupPrice.partner_id == partner.id,
+                                                     PriceGroupPrice.group_id == group.id))
+    for tld, (register, renew, transfer) in sorted(prices.items()):
+        db.session.add(PriceGroupPrice(partner_id=partner.id, group_id=group.id, tld=tld,
+                                       register_minor=register, renew_minor=renew,
+                                       transfer_minor=transfer))
+    db.session.execute(delete(SubscriberPriceGroup).where(
+        SubscriberPriceGroup.partner_id == partner.id,
+        (SubscriberPriceGroup.group_id == group.id)
+        | SubscriberPriceGroup.subscriber_id.in_([member.id for member in members])))
+    for member in members:
+        db.session.add(SubscriberPriceGroup(partner_id=partner.id, subscriber_id=member.id,
+                                            group_id=group.id))
+    db.session.flush()
+    return group

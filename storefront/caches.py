@@ -99,9 +99,9 @@ FEEDS: dict[type[Any], str] = {
 PLATFORM_WIDE = frozenset({Product, ProductTerm})
 # Read per request, never cached: changing them clears nothing.
 FEEDS_NOTHING = frozenset({
-    Asset, BalanceEntry, BillingProfile, DiscountCode, DiscountUse, DocumentCounter, Invitation, Job, Membership,
-    OutboxMessage, RateLimitCounter, ResellerApplication, SandboxRegistration, SellerSettings,
-    StaffToken, Subscriber, SubscriberPriceGroup, SubscriberToken, User,
+    Asset, BalanceEntry, BillingProfile, DiscountCode, DiscountUse, DocumentCounter, Invitation,
+    Job, Membership, OutboxMessage, RateLimitCounter, ResellerApplication, SandboxRegistration,
+    SellerSettings, StaffToken, Subscriber, SubscriberPriceGroup, SubscriberToken, User,
 })
 _KIND_OF_TABLE = {model.__table__.name: kind for model, kind in FEEDS.items()}
 
