@@ -196,11 +196,11 @@ def regular_price(partner: Tenant, row: dict[str, Any]) -> int | None:
     return prices.register if prices.first_register < prices.register else None
 
 
-def promoted_row(partner: Tenant, row: dict[str, Any], subscriber: Any | None = None
+def promoted_row(partner: Tenant, row: dict[str, Any], group: GroupView | None = None
                  ) -> dict[str, Any]:
-    """The catalogue row with this subscriber's prices today (the regular ones kept as
-    `regular_*_minor`), for price tables and search results."""
-    prices = year_prices(partner, row, group_of(partner, subscriber))
+    """The catalogue row with the group's prices today (the regular registration price kept as
+    `regular_register_minor`), for price tables and search results."""
+    prices = year_prices(partner, row, group)
     return {**row, "register_minor": prices.first_register, "renew_minor": prices.renewal,
             "transfer_minor": prices.transfer, "regular_register_minor": prices.register}
 

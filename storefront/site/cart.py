@@ -102,15 +102,18 @@ def show():
 
 def _render(status: int = 200, error: str | None = None):
     items = _items()
-    cart = service.view(g.site, items, session.get("promo", ""), _quotes(items), _subscriber())
+    cart = service.view(g.site, items, session.get("promo", ""), _quotes(items), shop_subscriber())
     return render_theme(
         g.site, "cart.html", cart=cart, error=error, format_price=format_price,
         form=FlaskForm(), **theme_context(g.site)
     ), status
 
 
-def _subscriber() -> Subscriber | None:
-    """This shop's logged-in subscriber, whose price group and code limits the cart shows."""
+def shop_subscriber() -> Subscriber | None:
+    """This shop's logged-in subscriber, whose price group and code limits the cart and search
+    show. A request without cookies has nobody logged in: it is answered without a session."""
+    if not request.cookies:
+        return None
     account = current_user._get_current_object()
     if isinstance(account, Subscriber) and account.partner_id == g.site.partner_id:
         return account
