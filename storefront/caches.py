@@ -43,7 +43,9 @@ from storefront.models import (
     BillingProfile,
     DiscountCode,
     DiscountUse,
+    Document,
     DocumentCounter,
+    DocumentLine,
     Invitation,
     Job,
     Membership,
@@ -52,6 +54,7 @@ from storefront.models import (
     Partner,
     PartnerDomain,
     PartnerTld,
+    Payment,
     PriceGroup,
     PriceGroupPrice,
     Product,
@@ -61,7 +64,9 @@ from storefront.models import (
     ResellerApplication,
     SandboxRegistration,
     SellerSettings,
+    Service,
     StaffToken,
+    StripeEvent,
     Subscriber,
     SubscriberPriceGroup,
     SubscriberToken,
@@ -99,9 +104,10 @@ FEEDS: dict[type[Any], str] = {
 PLATFORM_WIDE = frozenset({Product, ProductTerm})
 # Read per request, never cached: changing them clears nothing.
 FEEDS_NOTHING = frozenset({
-    Asset, BalanceEntry, BillingProfile, DiscountCode, DiscountUse, DocumentCounter, Invitation,
-    Job, Membership, OutboxMessage, RateLimitCounter, ResellerApplication, SandboxRegistration,
-    SellerSettings, StaffToken, Subscriber, SubscriberPriceGroup, SubscriberToken, User,
+    Asset, BalanceEntry, BillingProfile, DiscountCode, DiscountUse, Document, DocumentCounter,
+    DocumentLine, Invitation, Job, Membership, OutboxMessage, Payment, RateLimitCounter,
+    ResellerApplication, SandboxRegistration, SellerSettings, Service, StaffToken, StripeEvent,
+    Subscriber, SubscriberPriceGroup, SubscriberToken, User,
 })
 _KIND_OF_TABLE = {model.__table__.name: kind for model, kind in FEEDS.items()}
 
