@@ -289,7 +289,7 @@ def save_group(partner: Tenant, fields: GroupFields, existing: PriceGroup | None
     moved here from any other group); InvalidInput naming the field when something is wrong."""
     from sqlalchemy import delete, update
 
-    from storefront.models import Subscriber
+    from storefront.models import Subscriber, Tld
     from storefront.money import Money
     from storefront.services.errors import InvalidInput
     from storefront.services.partner_catalogue import load_catalogue
@@ -319,6 +319,16 @@ def save_group(partner: Tenant, fields: GroupFields, existing: PriceGroup | None
                                  tld=tld), "prices")
         register, renew, transfer = (Money.parse(word, offers[tld]["currency"], "prices").minor
                                      for word in words[1:])
+        wholesale = db.session.scalar(select(Tld).where(Tld.name == tld))
+        if wholesale is not None:
+            for operation, price in (("register", register), ("renew", renew),
+                                     ("transfer", transfer)):
+                floor = wholesale.wholesale_price(operation)
+                if price < floor:
+                    raise InvalidInput(_(
+                        "Price groups' prices can't be below wholesale: .%(tld)s costs you "
+                        "%(price)s.", tld=tld, price=Money(floor, wholesale.currency).format("en")),
+                        "prices")
         prices[tld] = (register, renew, transfer)
     emails = {email.strip().lower() for email in
               str(fields.members or "").replace(",", " ").split() if email.strip()}

@@ -132,6 +132,10 @@ def test_a_subscriber_in_a_price_group_sees_and_pays_its_prices(shop, host_clien
         "members": "ann@example.com"})
     assert changed.status_code == 303, changed.get_data(as_text=True)
     assert "PLN\xa099.00" in ann.get("/search?q=free-group2.pl").get_data(as_text=True)
+    below = client.post(f"/panel/acme/billing/price-groups/{group_id}", data={
+        "name": "Agencies", "percent": "10", "prices": "pl 0.50 90 70"})
+    assert below.status_code == 400
+    assert "below wholesale: .pl costs you" in below.get_data(as_text=True)
     refused = client.post("/panel/acme/billing/price-groups/new", data={
         "name": "Other", "percent": "5", "members": "nobody@example.com"})
     assert refused.status_code == 400
