@@ -1,10 +1,10 @@
 """What a subscriber pays for a TLD today: the partner's price, or its price group's, lowered by a
 running promotion.
 
-The partner's promotions and price groups are loaded with one query each and kept per process
-beside its catalogue (`tenancy.partner_cached`, built from the catalogue kind: a commit that
-changes one of them forgets them). Promotions not yet started are kept too and picked by today's
-date when a price is asked for, so a promotion starts at midnight without a change to forget.
+The partner's promotions and price groups come with its cached catalogue, in the same query
+(`partner_catalogue`: a commit that changes one of them forgets it). Promotions not yet started
+are kept too and picked by today's date when a price is asked for, so a promotion starts at
+midnight without a change to forget.
 
 A price is per year, gross (partners' prices include VAT). A promotion lowers registrations: its
 price or percentage applies to the first year, or to every year (renewals too, while it runs);
@@ -22,44 +22,11 @@ from sqlalchemy import select
 
 from billing.documents import local_today
 from billing.pricing_models import PriceGroup, PriceGroupPrice, Promotion, SubscriberPriceGroup
-from storefront.caches import CATALOGUE
 from storefront.db import db
 from storefront.i18n import gettext as _
-from storefront.tenancy import Tenant, partner_cached
-
-PROMOTIONS_KEY = "pricing:promotions"
-GROUPS_KEY = "pricing:groups"
-_FROM_CATALOGUE = frozenset({CATALOGUE})
-
-
-@dataclass(frozen=True)
-class PromotionView:
-    id: int
-    tld: str
-    product_code: str
-    starts_on: date
-    ends_on: date
-    price_minor: int | None
-    percent: int | None
-    first_term_only: bool
-
-    def runs_on(self, day: date) -> bool:
-        return self.starts_on <= day <= self.ends_on
-
-    def lowered(self, regular: int) -> int:
-        """A year's price under this promotion (never above `regular`)."""
-        if self.price_minor is not None:
-            return min(regular, self.price_minor)
-        return regular - percent_of(regular, self.percent or 0)
-
-
-@dataclass(frozen=True)
-class GroupView:
-    id: int
-    name: str
-    percent: int
-    is_default: bool
-    prices: dict[str, tuple[int, int, int]]  # tld → (register, renew, transfer)
+from storefront.services.partner_catalogue import PriceGroupView as GroupView
+from storefront.services.partner_catalogue import PromotionView, catalogue, percent_of
+from storefront.tenancy import Tenant
 
 
 @dataclass(frozen=True)
@@ -87,29 +54,11 @@ class YearPrices:
         return first + self.renew * (years - 1)
 
 
-def percent_of(amount: int, percent: int) -> int:
-    """`percent` % of `amount` minor units, rounded half up."""
-    return (amount * percent * 2 + 100) // 200
-
-
 # -- promotions ------------------------------------------------------------------------------
 
 
 def promotions(partner: Tenant) -> tuple[PromotionView, ...]:
-    return partner_cached(partner.id, PROMOTIONS_KEY, lambda: _load_promotions(partner.id),
-                          _FROM_CATALOGUE)
-
-
-def _load_promotions(partner_id: int) -> tuple[PromotionView, ...]:
-    with db.engine.connect() as connection:
-        rows = connection.execute(
-            select(Promotion.id, Promotion.tld, Promotion.product_code, Promotion.starts_on,
-                   Promotion.ends_on, Promotion.price_minor, Promotion.percent,
-                   Promotion.first_term_only)
-            .where(Promotion.partner_id == partner_id, Promotion.enabled.is_(True),
-                   Promotion.ends_on >= local_today())
-            .order_by(Promotion.id)).all()
-    return tuple(PromotionView(*row) for row in rows)
+    return catalogue(partner).promotions
 
 
 def running_promotion(partner: Tenant, tld: str, regular: int,
@@ -128,24 +77,7 @@ def running_promotion(partner: Tenant, tld: str, regular: int,
 
 
 def groups(partner: Tenant) -> tuple[GroupView, ...]:
-    return partner_cached(partner.id, GROUPS_KEY, lambda: _load_groups(partner.id),
-                          _FROM_CATALOGUE)
-
-
-def _load_groups(partner_id: int) -> tuple[GroupView, ...]:
-    with db.engine.connect() as connection:
-        rows = connection.execute(
-            select(PriceGroup.id, PriceGroup.name, PriceGroup.percent, PriceGroup.is_default)
-            .where(PriceGroup.partner_id == partner_id).order_by(PriceGroup.name)).all()
-        prices = connection.execute(
-            select(PriceGroupPrice.group_id, PriceGroupPrice.tld, PriceGroupPrice.register_minor,
-                   PriceGroupPrice.renew_minor, PriceGroupPrice.transfer_minor)
-            .where(PriceGroupPrice.partner_id == partner_id)).all()
-    by_group: dict[int, dict[str, tuple[int, int, int]]] = {}
-    for group_id, tld, register, renew, transfer in prices:
-        by_group.setdefault(group_id, {})[tld] = (register, renew, transfer)
-    return tuple(GroupView(row.id, row.name, row.percent, row.is_default,
-                           by_group.get(row.id, {})) for row in rows)
+    return catalogue(partner).price_groups
 
 
 def group_of(partner: Tenant, subscriber: Any | None) -> GroupView | None:
