@@ -21,7 +21,7 @@ from typing import Any
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from billing import balance, payments
+from billing import balance, discounts, payments, pricing
 from billing.documents import NewLine, issue_proforma, local_today, ready_seller
 from billing.models import BillingProfile, Document, DocumentLine, Service
 from billing.profiles import find_profile
@@ -43,8 +43,13 @@ HELD = ("pending", "activating", "waiting", "failed", "active", "expired", "grac
 
 def checkout(partner: Tenant, subscriber: Subscriber, items: list[cart.Item],
              quotes: cart.Quotes | None = None,
-             transfer_codes: Mapping[str, str] | None = None) -> Document:
-    """Services for every item of the cart (pending until paid) and one proforma for them."""
+             transfer_codes: Mapping[str, str] | None = None, promo: str = "") -> Document:
+    """Services for every item of the cart (pending until paid) and one proforma for them.
+
+    The lines cost the subscriber's prices with today's promotions; a promotion code (`promo`)
+    that does not apply refuses the checkout with the reason (the cart keeps its items, and the
+    subscriber may remove the code), and one that does takes one use of the code in this
+    transaction and lowers the lines it applies to, each naming the code."""
     if subscriber.partner_id != partner.id:
         raise LookupError("subscriber of another partner")
     settings = ready_seller(partner)
@@ -60,7 +65,13 @@ def checkout(partner: Tenant, subscriber: Subscriber, items: list[cart.Item],
     codes = {item[0]: _transfer_code(item[0], (transfer_codes or {}).get(item[0], ""))
              for item in checked.items if item[2] == "transfer"}
     _not_held(partner, [item[0] for item in checked.items])
-    priced = cart.view(partner, checked.items, quotes=checked.quotes | (quotes or {}))
+    priced = cart.view(partner, checked.items, promo, quotes=checked.quotes | (quotes or {}),
+                       subscriber=subscriber)
+    discount = priced.discount
+    if discount is not None:
+        if not discount.applies:
+            raise discounts.refusal(discount)
+        discounts.claim(partner, subscriber, discount)
     wholesale = _wholesale_prices(list({line.domain.split(".", 1)[1] for line in priced.lines}))
     offers = catalogue(partner).tlds
     lines: list[NewLine] = []
@@ -74,13 +85,20 @@ def checkout(partner: Tenant, subscriber: Subscriber, items: list[cart.Item],
             db.session.flush()
             cost = (Money(line.price_minor, line.currency) if line.premium
                     else _wholesale(wholesale[tld], line.operation, line.years))
+            description = _describe(line.operation, line.domain_unicode, line.years)
+            if discount is not None and line.discount_minor:
+                off = (f"−{discount.percent}%" if discount.percent is not None else
+                       "−" + Money(line.discount_minor, line.currency).format(settings.language))
+                description += " " + _("(code %(code)s: %(off)s)", code=discount.code, off=off)
             lines.append(NewLine(
-                description=_describe(line.operation, line.domain_unicode, line.years),
-                operation=line.operation, term=line.years,
-                gross=Money(line.price_minor, line.currency), wholesale=cost,
+                description=description, operation=line.operation, term=line.years,
+                gross=Money(line.to_pay_minor, line.currency), wholesale=cost,
                 service_id=service.id,
             ))
-    return _issue(partner, subscriber, profile, lines)
+    proforma = _issue(partner, subscriber, profile, lines)
+    if discount is not None:
+        discounts.record(partner, subscriber, discount, proforma)
+    return proforma
 
 
 def _issue(partner: Tenant, subscriber: Subscriber, profile: BillingProfile, lines: list[NewLine],
@@ -126,7 +144,8 @@ def renewal(partner: Tenant, subscriber: Subscriber, service: Service, years: in
         line = NewLine(
             description=_describe("renew", to_unicode(service.name), years),
             operation="renew", term=years,
-            gross=Money(offer["renew_minor"] * years, offer["currency"]),
+            gross=Money(pricing.year_prices(partner, offer, pricing.group_of(
+                partner, subscriber)).line("renew", years), offer["currency"]),
             wholesale=_wholesale(_wholesale_prices([tld])[tld], "renew", years),
             service_id=service.id, period_from=start, period_to=end,
         )

@@ -105,6 +105,8 @@ def cancel(partner: Tenant, proforma: Document) -> None:
     if not _one_row(moved):
         raise NotPayable(_("Proforma %(number)s is already paid or cancelled.",
                            number=proforma.number), "proforma")
+    from billing.discounts import give_back  # a discount code's use returns to it
+    give_back(partner, proforma)
     ordered = [line.service_id for line in proforma.lines
                if line.service_id is not None and line.operation != "renew"]
     if ordered:

@@ -53,6 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from billing import document_views
     from billing.account import bp as billing_account_bp
     from billing.panel import bp as billing_panel_bp
+    from billing.pricing_panel import bp as billing_pricing_bp
     from billing.stripe_views import connect_bp as stripe_connect_bp
     from billing.stripe_views import webhook_bp as stripe_webhook_bp
     from cms_pages.panel import bp as cms_panel_bp
@@ -69,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(panel_bp)
     app.register_blueprint(cms_panel_bp)
     app.register_blueprint(billing_panel_bp)
+    app.register_blueprint(billing_pricing_bp)
     app.register_blueprint(stripe_connect_bp)
     app.register_blueprint(stripe_webhook_bp)
     app.extensions["csrf"].exempt(stripe_webhook_bp)  # Stripe signs its events instead

@@ -41,7 +41,11 @@ from storefront.models import (
     Asset,
     BalanceEntry,
     BillingProfile,
+    DiscountCode,
+    DiscountUse,
+    Document,
     DocumentCounter,
+    DocumentLine,
     Invitation,
     Job,
     Membership,
@@ -50,14 +54,21 @@ from storefront.models import (
     Partner,
     PartnerDomain,
     PartnerTld,
+    Payment,
+    PriceGroup,
+    PriceGroupPrice,
     Product,
     ProductTerm,
+    Promotion,
     RateLimitCounter,
     ResellerApplication,
     SandboxRegistration,
     SellerSettings,
+    Service,
     StaffToken,
+    StripeEvent,
     Subscriber,
+    SubscriberPriceGroup,
     SubscriberToken,
     Tld,
     TldGroup,
@@ -79,6 +90,10 @@ FEEDS: dict[type[Any], str] = {
     PartnerTld: CATALOGUE,
     TldGroup: CATALOGUE,
     TldGroupItem: CATALOGUE,
+    # Its price lists: promotions (shown struck through) and price groups.
+    Promotion: CATALOGUE,
+    PriceGroup: CATALOGUE,
+    PriceGroupPrice: CATALOGUE,
     # The platform's: its prices, limits and whether it is enabled show where it is sold.
     Tld: CATALOGUE,
     # The platform's SSL certificates and hosting plans, which partners' offers are built from.
@@ -89,9 +104,10 @@ FEEDS: dict[type[Any], str] = {
 PLATFORM_WIDE = frozenset({Product, ProductTerm})
 # Read per request, never cached: changing them clears nothing.
 FEEDS_NOTHING = frozenset({
-    Asset, BalanceEntry, BillingProfile, DocumentCounter, Invitation, Job, Membership,
-    OutboxMessage, RateLimitCounter, ResellerApplication, SandboxRegistration, SellerSettings,
-    StaffToken, Subscriber, SubscriberToken, User,
+    Asset, BalanceEntry, BillingProfile, DiscountCode, DiscountUse, Document, DocumentCounter,
+    DocumentLine, Invitation, Job, Membership, OutboxMessage, Payment, RateLimitCounter,
+    ResellerApplication, SandboxRegistration, SellerSettings, Service, StaffToken, StripeEvent,
+    Subscriber, SubscriberPriceGroup, SubscriberToken, User,
 })
 _KIND_OF_TABLE = {model.__table__.name: kind for model, kind in FEEDS.items()}
 

@@ -17,8 +17,8 @@ from storefront import ROOT, page_cache
 from storefront.tenancy import Site, enter_tenant, partner_url, resolve_host
 
 # Blueprints that exist only on the platform host, and ones that exist only on partner hosts.
-PLATFORM_ONLY = {"platform", "panel", "cms_panel", "billing_panel", "admin", "stripe_connect",
-                 "stripe_webhook", "billing_panel_documents"}
+PLATFORM_ONLY = {"platform", "panel", "cms_panel", "billing_panel", "billing_pricing", "admin",
+                 "stripe_connect", "stripe_webhook", "billing_panel_documents"}
 STOREFRONT_ONLY = {"site", "frames", "account", "billing_account", "cart",
                    "billing_account_documents"}
 SERVED_ON_EVERY_PARTNER_HOST = {"frames", "site.asset", "site.palette", "frames_static",

@@ -380,7 +380,7 @@ def test_price_table_in_group_order_and_per_partner(shops):
     assert [r["tld"] for r in rows] == ["pl", "com", "com.pl", "eu", "net"]
     assert rows[0] == {"tld": "pl", "tld_unicode": "pl", "register_minor": 3900,
                        "renew_minor": 8000, "transfer_minor": 5000, "currency": "PLN",
-                       "min_years": 1, "max_years": 10}
+                       "min_years": 1, "max_years": 10, "regular_register_minor": 3900}
     assert [r["tld"] for r in price_table(shops["acme"], "poland")[1]] == [
         "pl", "com.pl", "waw.pl"]
     view, rows = price_table(shops["globex"])

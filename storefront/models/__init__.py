@@ -12,6 +12,14 @@ from billing.models import (
     Service,
     StripeEvent,
 )
+from billing.pricing_models import (
+    DiscountCode,
+    DiscountUse,
+    PriceGroup,
+    PriceGroupPrice,
+    Promotion,
+    SubscriberPriceGroup,
+)
 from cms_pages.models import Page
 from storefront.models.branding import Ad, Asset
 from storefront.models.catalog import (
@@ -44,6 +52,8 @@ __all__ = [
     "Asset",
     "BalanceEntry",
     "BillingProfile",
+    "DiscountCode",
+    "DiscountUse",
     "Document",
     "DocumentCounter",
     "DocumentLine",
@@ -57,8 +67,11 @@ __all__ = [
     "PartnerOwned",
     "PartnerTld",
     "Payment",
+    "PriceGroup",
+    "PriceGroupPrice",
     "Product",
     "ProductTerm",
+    "Promotion",
     "RateLimitCounter",
     "ResellerApplication",
     "SandboxRegistration",
@@ -67,6 +80,7 @@ __all__ = [
     "StaffToken",
     "StripeEvent",
     "Subscriber",
+    "SubscriberPriceGroup",
     "SubscriberToken",
     "Tld",
     "TldGroup",

@@ -15,11 +15,14 @@ price either: it carries the registry's quoted price (`Quotes`, kept beside the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
+import flask_babel
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from billing import discounts, pricing
 from storefront.domain_names import DomainQueryError, parse_domain
 from storefront.i18n import gettext as _
 from storefront.i18n import ngettext
@@ -52,6 +55,16 @@ class CartLine:
     price_minor: int  # the whole line: the first year's register or transfer, then renewals
     currency: str
     premium: bool = False  # priced at the registry's premium quote
+    regular_minor: int = 0  # the line without a promotion (struck through when higher)
+    discount_minor: int = 0  # what the discount code takes off it
+
+    @property
+    def promoted(self) -> bool:
+        return self.regular_minor > self.price_minor
+
+    @property
+    def to_pay_minor(self) -> int:
+        return self.price_minor - self.discount_minor
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,7 @@ class CartView:
     lines: tuple[CartLine, ...]
     promo: str
     totals: tuple[tuple[str, int], ...]  # (currency, amount) — a cart may mix currencies
+    discount: discounts.Discount | None = None  # what the promo code gives, or why not
 
     @property
     def items(self) -> list[Item]:
@@ -207,14 +221,16 @@ def remove(items: Iterable[Item], domain: str) -> list[Item]:
 
 
 def view(partner: Tenant, items: Iterable[Item], promo: str = "",
-         quotes: Quotes | None = None) -> CartView:
+         quotes: Quotes | None = None, subscriber: Any | None = None) -> CartView:
     """The cart priced now. Items the partner no longer sells, or with years out of range, are
     dropped rather than shown with a wrong price. A registration with a premium quote costs the
-    registry's price for every year (premium names renew at a premium too)."""
+    registry's price for every year (premium names renew at a premium too). Other lines cost
+    the subscriber's price group's prices with today's promotions (`billing.pricing`); the
+    promotion code's discount (`billing.discounts`) comes off the lines it applies to."""
     quotes = quotes or {}
     offers = catalogue(partner).tlds
+    group = pricing.group_of(partner, subscriber)
     lines: list[CartLine] = []
-    totals: dict[str, int] = {}
     for domain, years, operation in list(items)[:MAX_ITEMS]:
         tld = domain.split(".", 1)[1] if "." in domain else ""
         row = offers.get(tld)
@@ -223,13 +239,26 @@ def view(partner: Tenant, items: Iterable[Item], promo: str = "",
         quote = quotes.get(domain) if operation == "register" else None
         if quote is not None:
             price, currency = quote[0] * years, quote[1]
+            regular = price
         else:
-            first = row["transfer_minor"] if operation == "transfer" else row["register_minor"]
-            price, currency = first + row["renew_minor"] * (years - 1), row["currency"]
+            prices = pricing.year_prices(partner, row, group)
+            price, currency = prices.line(operation, years), row["currency"]
+            regular = prices.regular_line(operation, years)
         lines.append(CartLine(domain, to_unicode(domain), operation, years, row["min_years"],
-                              row["max_years"], price, currency, quote is not None))
-        totals[currency] = totals.get(currency, 0) + price
-    return CartView(tuple(lines), promo, tuple(sorted(totals.items())))
+                              row["max_years"], price, currency, quote is not None, regular))
+    discount = None
+    if promo and lines:
+        discount = discounts.evaluate(
+            partner, promo, [discounts.PricedLine(line.domain, line.price_minor, line.currency)
+                             for line in lines],
+            subscriber=subscriber, locale=str(flask_babel.get_locale() or "en"))
+        if discount.applies:
+            lines = [replace(line, discount_minor=off)
+                     for line, off in zip(lines, discount.off, strict=True)]
+    totals: dict[str, int] = {}
+    for line in lines:
+        totals[line.currency] = totals.get(line.currency, 0) + line.to_pay_minor
+    return CartView(tuple(lines), promo, tuple(sorted(totals.items())), discount)
 
 
 # -- the hand-off from the order frame -----------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app
 
+from billing import pricing
 from storefront import domain_names
 from storefront.domain_names import (
     DomainQueryError,
@@ -99,13 +100,16 @@ class SearchResult:
 
 
 def search(partner: Tenant, query: str, group_slug: str | None = None, *, tld: str | None = None,
-           timeout: float | None = None) -> SearchResult:
+           timeout: float | None = None, subscriber: Any | None = None) -> SearchResult:
     """Search `query` across the partner's group (its default group when `group_slug` is None).
 
     `tld`, when given and the query names none, is the extension the visitor picked separately.
     Raises GroupNotFound for a slug the partner doesn't have; everything else is in the result.
+    Prices are the subscriber's price group's (a visitor's: the default group's) with today's
+    promotions, the regular price kept to strike through (`billing.pricing`).
     """
     cat = catalogue(partner)
+    price_group = pricing.group_of(partner, subscriber)
     group, group_tlds = _pick_group(cat, group_slug)
     result = SearchResult(query=str(query or "")[:1000].strip(), group=group,
                           groups=cat.group_views)
@@ -126,7 +130,8 @@ def search(partner: Tenant, query: str, group_slug: str | None = None, *, tld: s
     answers = _check(cat, asked | candidates, timeout)
 
     def offer(domain: str, tld_name: str, is_exact: bool = False) -> DomainOffer:
-        return _offer(domain, cat.tlds[tld_name], answers.get(domain), is_exact)
+        row = pricing.promoted_row(partner, cat.tlds[tld_name], group=price_group)
+        return _offer(domain, row, answers.get(domain), is_exact)
 
     result = replace(
         result,
@@ -155,7 +160,11 @@ def price_table(partner: Tenant,
     group, tlds = _pick_group(cat, group_slug)
     keys = ("tld", "tld_unicode", "register_minor", "renew_minor", "transfer_minor", "currency",
             "min_years", "max_years")
-    rows = [{key: cat.tlds[name][key] for key in keys} for name in tlds]
+    price_group = pricing.group_of(partner, None)
+    rows = []
+    for name in tlds:
+        row = pricing.promoted_row(partner, cat.tlds[name], group=price_group)
+        rows.append({key: row[key] for key in (*keys, "regular_register_minor")})
     return group or replace(ALL_EXTENSIONS, name=_(ALL_EXTENSIONS.name)), rows
 
 
@@ -255,9 +264,9 @@ def _offer(domain: str, row: dict[str, Any], answer: Availability | None,
 
 
 def _regular_price(row: dict[str, Any], price: int | None) -> int | None:
-    """The price to strike through when a promotion lowers `price`. Promotions arrive with a
-    later issue; they plug in here, and the templates already show a struck-through price."""
-    return None
+    """The price to strike through when a promotion lowers `price` (`pricing.promoted_row`)."""
+    regular = row.get("regular_register_minor")
+    return regular if price is not None and regular is not None and regular > price else None
 
 
 def _visitor_reason(answer: Availability | None) -> str:

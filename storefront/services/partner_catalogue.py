@@ -1,7 +1,8 @@
 """What a partner sells, as the storefront and its frames read it: cached per process, plain values.
 
 A storefront serves many searches a second, so the partner's offered TLDs (with prices, years, IDN
-rule and backend) and TLD groups are loaded in one scoped query and kept by
+rule and backend), TLD groups, promotions not yet ended and price groups (with their own TLD
+prices; `billing.pricing` applies them) are loaded in one scoped query and kept by
 `tenancy.partner_cached` until they expire or the partner's catalogue (or a TLD it sells) changes.
 Nothing here is an ORM object, so a cached catalogue is safe to share between requests.
 """
@@ -9,11 +10,13 @@ Nothing here is an ORM object, so a cached catalogue is safe to share between re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import idna
 from sqlalchemy import (
     Boolean,
+    Date,
     Integer,
     Row,
     Select,
@@ -26,6 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from billing.pricing_models import PriceGroup, PriceGroupPrice, Promotion
 from storefront.caches import CATALOGUE
 from storefront.db import prepared, read_committed
 from storefront.models.catalog import PartnerTld, Tld, TldGroup, TldGroupItem
@@ -47,15 +51,56 @@ class GroupView:
     is_default: bool
 
 
+def percent_of(amount: int, percent: int) -> int:
+    """`percent` % of `amount` minor units, rounded half up."""
+    return (amount * percent * 2 + 100) // 200
+
+
+@dataclass(frozen=True)
+class PromotionView:
+    """A promotion of one TLD's registrations (`billing.pricing_models.Promotion`)."""
+
+    id: int
+    tld: str
+    starts_on: date
+    ends_on: date
+    price_minor: int | None
+    percent: int | None
+    first_term_only: bool
+
+    def runs_on(self, day: date) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+    def lowered(self, regular: int) -> int:
+        """A year's price under this promotion (never above `regular`)."""
+        if self.price_minor is not None:
+            return min(regular, self.price_minor)
+        return regular - percent_of(regular, self.percent or 0)
+
+
+@dataclass(frozen=True)
+class PriceGroupView:
+    """A price group (`billing.pricing_models.PriceGroup`) with its own TLD prices."""
+
+    id: int
+    name: str
+    percent: int
+    is_default: bool
+    prices: dict[str, tuple[int, int, int]]  # tld → (register, renew, transfer)
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """One partner's enabled offers by ASCII TLD name, its groups (each with its offered TLDs in
-    group order) and every offered TLD ranked by popularity."""
+    group order), every offered TLD ranked by popularity, and its price lists: promotions not
+    yet ended and price groups."""
 
     tlds: dict[str, dict[str, Any]]
     groups: tuple[tuple[GroupView, tuple[str, ...]], ...]
     popular: tuple[str, ...]
     idn_allowed: dict[str, bool]
+    promotions: tuple[PromotionView, ...] = ()
+    price_groups: tuple[PriceGroupView, ...] = ()
 
     @property
     def group_views(self) -> tuple[GroupView, ...]:
@@ -77,7 +122,9 @@ def catalogue(partner: Tenant) -> Catalogue:
 def load_catalogue(partner_id: int) -> Catalogue:
     """The partner's catalogue in one query: its offers, its groups and their items, as rows of
     one shape told apart by `kind` (a storefront nobody visited lately pays one round trip)."""
-    rows = read_committed(_CATALOGUE, {"partner_id": partner_id})
+    from billing.documents import local_today  # the partner's date, not the server's
+
+    rows = read_committed(_CATALOGUE, {"partner_id": partner_id, "today": local_today()})
     tlds = {
         row.name: {
             "tld": row.name,
@@ -99,8 +146,24 @@ def load_catalogue(partner_id: int) -> Catalogue:
         tlds,
     )
     default_tlds = next((names for view, names in groups if view.is_default), ())
+    promotions = tuple(
+        PromotionView(row.n1, row.name, _day(row.text2), _day(row.text3), row.n3, row.n2,
+                      bool(row.flag))
+        for row in sorted((r for r in rows if r.kind == "promotion"), key=lambda r: r.n1))
+    prices: dict[int, dict[str, tuple[int, int, int]]] = {}
+    for row in rows:
+        if row.kind == "group_price":
+            prices.setdefault(row.n1, {})[row.name] = (row.n3, row.n4, row.n5)
+    price_groups = tuple(
+        PriceGroupView(row.n1, row.name, row.n2, bool(row.flag), prices.get(row.n1, {}))
+        for row in sorted((r for r in rows if r.kind == "price_group"), key=lambda r: r.name))
     return Catalogue(tlds=tlds, groups=groups, popular=_by_popularity(tlds, default_tlds),
-                     idn_allowed={name: row["idn_allowed"] for name, row in tlds.items()})
+                     idn_allowed={name: row["idn_allowed"] for name, row in tlds.items()},
+                     promotions=promotions, price_groups=price_groups)
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def _offers() -> Select:
@@ -134,7 +197,36 @@ def _items() -> Select:
     )
 
 
-_CATALOGUE = prepared(union_all(_offers(), _groups(), _items()))
+def _promotions() -> Select:
+    """Promotions not yet ended (their dates as ISO text, which both databases write)."""
+    return select(
+        literal_column("'promotion'"), Promotion.tld, cast(Promotion.starts_on, String),
+        cast(Promotion.ends_on, String), Promotion.id, Promotion.percent,
+        cast(Promotion.price_minor, Integer), cast(null(), Integer), cast(null(), Integer),
+        Promotion.first_term_only,
+    ).where(Promotion.partner_id == bindparam("partner_id"), Promotion.enabled.is_(True),
+            Promotion.ends_on >= bindparam("today", type_=Date))
+
+
+def _price_groups() -> Select:
+    return select(
+        literal_column("'price_group'"), PriceGroup.name, cast(null(), String),
+        cast(null(), String), PriceGroup.id, PriceGroup.percent, cast(null(), Integer),
+        cast(null(), Integer), cast(null(), Integer), PriceGroup.is_default,
+    ).where(PriceGroup.partner_id == bindparam("partner_id"))
+
+
+def _group_prices() -> Select:
+    return select(
+        literal_column("'group_price'"), PriceGroupPrice.tld, cast(null(), String),
+        cast(null(), String), PriceGroupPrice.group_id, cast(null(), Integer),
+        cast(PriceGroupPrice.register_minor, Integer), cast(PriceGroupPrice.renew_minor, Integer),
+        cast(PriceGroupPrice.transfer_minor, Integer), cast(null(), Boolean),
+    ).where(PriceGroupPrice.partner_id == bindparam("partner_id"))
+
+
+_CATALOGUE = prepared(union_all(_offers(), _groups(), _items(), _promotions(), _price_groups(),
+                                _group_prices()))
 
 
 def _group_views(groups: list[Row], items: list[Row], tlds: dict[str, dict[str, Any]]

@@ -102,11 +102,41 @@ def show():
 
 def _render(status: int = 200, error: str | None = None):
     items = _items()
-    cart = service.view(g.site, items, session.get("promo", ""), _quotes(items))
+    cart = service.view(g.site, items, session.get("promo", ""), _quotes(items), shop_subscriber())
     return render_theme(
         g.site, "cart.html", cart=cart, error=error, format_price=format_price,
         form=FlaskForm(), **theme_context(g.site)
     ), status
+
+
+def shop_subscriber() -> Subscriber | None:
+    """This shop's logged-in subscriber, whose price group and code limits the cart and search
+    show. A request without cookies has nobody logged in: it is answered without a session."""
+    if not request.cookies:
+        return None
+    account = current_user._get_current_object()
+    if isinstance(account, Subscriber) and account.partner_id == g.site.partner_id:
+        return account
+    return None
+
+
+@bp.route("/promo", methods=["POST"])
+def promo():
+    """Enter or remove a promotion code; the cart then shows what it gives, or why not."""
+    if not FlaskForm().validate_on_submit():
+        return _render(400, _("The form expired. Please try again."))
+    if request.form.get("action") == "remove":
+        session.pop("promo", None)
+        return redirect(url_for("cart.show"), code=303)
+    try:
+        code = service.check_promo(request.form.get("promo"))
+    except InvalidInput as error:
+        return _render(400, error.message)
+    if code:
+        session["promo"] = code
+    else:
+        session.pop("promo", None)
+    return redirect(url_for("cart.show"), code=303)
 
 
 @bp.route("/add", methods=["POST"])
@@ -180,7 +210,7 @@ def checkout():
     codes = {domain: request.form.get(f"code-{domain}", "")[:200]
              for domain, _years, operation in items if operation == "transfer"}
     proforma = transaction.submit(form, lambda: ordering.checkout(
-        g.site, subscriber, items, _quotes(items), codes))
+        g.site, subscriber, items, _quotes(items), codes, session.get("promo", "")))
     if transaction.refused(proforma):
         return _render(400, proforma.error.message)
     _save([])

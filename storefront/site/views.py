@@ -14,6 +14,7 @@ from storefront.models import Asset
 from storefront.money import Money
 from storefront.palette import css_variables
 from storefront.services import domain_search
+from storefront.site.cart import shop_subscriber
 from storefront.site.content import published_page, theme_context
 from storefront.tenancy import Site, Tenant, scoped
 from storefront.themes import render_theme
@@ -85,6 +86,7 @@ def search() -> str:
             request.args.get("q", "") if submitted else "",
             request.args.get("group") or None,
             tld=request.args.get("tld") or None,
+            subscriber=shop_subscriber(),
         )
     except domain_search.GroupNotFound:
         abort(404)
