@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 
 from billing import checkout, renewals, settings
 from billing.models import Document, RenewalNotice, Service
@@ -216,6 +216,24 @@ def test_two_concurrent_runs_issue_one_proforma_and_one_reminder_per_term(app, s
         assert numbers == list(range(1, count + 1))
     sent = mails()
     assert len(sent) == 10 and len({(m.to_email, m.subject) for m in sent}) == 10
+
+
+def test_a_run_that_read_its_services_before_another_committed_sends_nothing_twice(
+        shop, monkeypatch):
+    """What an overlapping run sees: services another run is handling right now. Only the claim
+    stands between them and a second proforma or mail (on SQLite runs take turns to write, so the
+    threads above rarely overlap this closely)."""
+    acme, ann = shop["acme"], shop["ann"]
+    held = service(acme, ann, "ann-race.pl", 10)
+    first = run()
+    assert (first.proformas, first.reminders) == (1, 1)
+    monkeypatch.setattr(renewals, "_noticed", lambda kind: false())
+    second = run()
+    assert (second.proformas, second.reminders) == (0, 0)
+    assert len(proformas()) == 1 and len(mails()) == 1
+    assert renewals.claim(acme.id, held.id, held.expires_at, "remind-7") is not None
+    assert renewals.claim(acme.id, held.id, held.expires_at, "remind-7") is None
+    db.session.rollback()
 
 
 def test_expiry_moves_follow_each_partners_cut_offs(shop):
