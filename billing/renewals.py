@@ -58,7 +58,7 @@ from storefront.money import Money
 from storefront.services.errors import InvalidInput
 from storefront.services.outbox import queue_email
 from storefront.services.partner_catalogue import catalogue, to_unicode
-from storefront.tenancy import partner_url
+from storefront.tenancy import Tenant, partner_url
 
 BATCH = 1000
 PL_BLOCKED_DAYS = 30  # NASK keeps an expired .pl domain blocked and renewable for 30 days
@@ -84,6 +84,16 @@ class Summary:
         return (f"Renewals: {self.proformas} proformas issued, {self.reminders} reminders queued, "
                 f"{self.moved} services moved, {self.skipped} proformas skipped, "
                 f"{self.seconds:.1f} s.")
+
+
+@dataclass(frozen=True)
+class Shop:
+    """The partner as the pass needs it (a Tenant): read once, not again after each commit."""
+
+    id: int
+    slug: str
+    name: str
+    primary_host: str
 
 
 @dataclass(frozen=True)
@@ -124,9 +134,10 @@ def run(now: datetime | None = None, batch: int = BATCH) -> Summary:
 
 
 def run_partner(partner_id: int, now: datetime, summary: Summary, batch: int = BATCH) -> None:
-    partner = db.session.get(Partner, partner_id)
-    if partner is None:
+    row = db.session.get(Partner, partner_id)
+    if row is None:
         return
+    partner = Shop(row.id, row.slug, row.name, row.primary_host)
     settings = db.session.scalar(
         select(SellerSettings).where(SellerSettings.partner_id == partner_id))
     terms = Terms.of(settings)
@@ -170,7 +181,7 @@ def move_expired(partner_id: int, terms: Terms, now: datetime) -> int:
 
 # -- renewal proformas ----------------------------------------------------------------------------
 
-def issue_proformas(partner: Partner, terms: Terms, now: datetime, summary: Summary,
+def issue_proformas(partner: Tenant, terms: Terms, now: datetime, summary: Summary,
                     batch: int = BATCH) -> None:
     """A renewal proforma for every due domain term of the partner without one; each in a
     transaction of its own (claim and proforma commit together)."""
@@ -204,7 +215,7 @@ def issue_proformas(partner: Partner, terms: Terms, now: datetime, summary: Summ
         last = rows[-1].id
 
 
-def _issue(partner: Partner, service_id: int, expires_at: datetime) -> bool:
+def _issue(partner: Tenant, service_id: int, expires_at: datetime) -> bool:
     """Claim the term and issue its proforma; False when another run claimed it, or an unpaid
     renewal proforma of the service is kept instead."""
     notice_id = claim(partner.id, service_id, expires_at, "proforma")
@@ -213,18 +224,17 @@ def _issue(partner: Partner, service_id: int, expires_at: datetime) -> bool:
     service = db.session.get(Service, service_id, populate_existing=True)
     if service is None or service.expires_at != expires_at:
         return False  # renewed or removed meanwhile: the claim stays for the old term
-    waiting = checkout.unpaid_renewal(partner, service)
-    issued = waiting is None
-    if waiting is None:
-        subscriber = db.session.get(Subscriber, service.subscriber_id)
-        assert subscriber is not None
-        offer = catalogue(partner).tlds.get(service.name.split(".", 1)[1])
-        years = offer["min_years"] if offer else 1
-        waiting = checkout.renewal(partner, subscriber, service, years,
-                                   due_on=local_today(expires_at))
+    subscriber = db.session.get(Subscriber, service.subscriber_id)
+    assert subscriber is not None
+    offer = catalogue(partner).tlds.get(service.name.split(".", 1)[1])
+    years = offer["min_years"] if offer else 1
+    before = utcnow()
+    # An unpaid renewal proforma the subscriber has already is returned, not issued again.
+    proforma = checkout.renewal(partner, subscriber, service, years,
+                                due_on=local_today(expires_at))
     db.session.execute(update(RenewalNotice).where(RenewalNotice.id == notice_id)
-                       .values(document_id=waiting.id))
-    return issued
+                       .values(document_id=proforma.id))
+    return proforma.issued_at >= before
 
 
 def claim(partner_id: int, service_id: int, expires_at: datetime, kind: str) -> int | None:
@@ -250,7 +260,7 @@ def _noticed(kind: str) -> ColumnElement[bool]:
 
 # -- reminders ------------------------------------------------------------------------------------
 
-def send_reminders(partner: Partner, terms: Terms, now: datetime, summary: Summary,
+def send_reminders(partner: Tenant, terms: Terms, now: datetime, summary: Summary,
                    batch: int = BATCH) -> None:
     """Queue the reminders due now to subscribers with an unpaid renewal proforma; each batch's
     claims and mails commit together."""
@@ -293,7 +303,7 @@ def send_reminders(partner: Partner, terms: Terms, now: datetime, summary: Summa
             last = rows[-1].id
 
 
-def reminder(partner: Partner, language: str, kind: str, name: str, expires_at: datetime,
+def reminder(partner: Tenant, language: str, kind: str, name: str, expires_at: datetime,
              number: str, amount: Money, document_id: int) -> tuple[str, str]:
     """The reminder's subject and body in the partner's document language."""
     expiry = format_date(local_today(expires_at), format="long", locale=language)
