@@ -10,7 +10,9 @@ the same settings (bench/serve.py), loaded by wrk from this machine:
   cluster (tests/pg_cluster.py); the workers' resident memory is read after it;
 - domain search (bench/search.py);
 - printing a 5-line VAT invoice as a PDF (bench/pdf.py: its p99 target is printed, not in the
-  exit status).
+  exit status);
+- `flask renewals` over 100,000 services on PostgreSQL (bench/renewals.py: time, services/s and
+  peak memory, printed, not in the exit status; skipped with BENCH_POSTGRES=0).
 
 Prints requests/s, p50 and p99 for each run with its ratio to bare Flask, and the targets met or
 failed; the same goes to bench/results/latest.md for the README. Every response must be 2xx.
@@ -36,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import cold, pdf, search, serve  # noqa: E402  (needs ROOT on the path)
+from bench import cold, pdf, renewals, search, serve  # noqa: E402  (needs ROOT on the path)
 from bench.seed import seed  # noqa: E402
 
 RANDOM_RATIO, RANDOM_P99_MS, RSS_MB, ONE_HOST_RATIO, SCALE_RATIO = 0.30, 100.0, 200.0, 0.60, 0.90
@@ -68,10 +70,13 @@ def main() -> int:
         print("\n".join(search_lines), flush=True)
         pdf_lines = pdf.run()
         print("\n".join(pdf_lines), flush=True)
+        renewal_lines = (renewals.run() if os.environ.get("BENCH_POSTGRES") != "0"
+                         else ["Renewals: skipped (BENCH_POSTGRES=0)"])
+        print("\n".join(renewal_lines), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     lines, failed = report(runs, pg, search_lines, load_before)
-    lines += ["", *pdf_lines]
+    lines += ["", *pdf_lines, "", *renewal_lines]
     print("\n".join(lines))
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)

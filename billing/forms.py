@@ -19,6 +19,14 @@ def _at_most(characters: int) -> Length:
     return Length(max=characters, message=f"At most {characters} characters, please.")
 
 
+class DaysField(StringField):
+    """A number of days kept as typed, so 0 is not taken for "empty" (billing.settings reads the
+    number); a saved value or the default shows as text."""
+
+    def process_data(self, value) -> None:
+        self.data = "" if value is None else str(value)
+
+
 class BillingProfileForm(FlaskForm):
     """Checked by billing.profiles, whose messages appear next to their fields."""
 
@@ -63,6 +71,19 @@ class SellerSettingsForm(FlaskForm):
         description="How many days before a domain's renewal its proforma is issued (1-120).")
     invoice_note = TextAreaField("Note printed on documents (optional)",
                                  validators=[_at_most(500)])
+    # billing.settings reads the numbers and answers an out-of-range one next to its field.
+    grace_days = DaysField(
+        "Grace of an expired domain, in days", default="30", validators=[_at_most(10)],
+        description="How long an expired gTLD domain (.com, .eu, …) can still be renewed before "
+                    "it is terminated (0-45, inside the registry's 45-day grace). An expired .pl "
+                    "domain is blocked and renewable for 30 days.")
+    hosting_suspend_days = DaysField(
+        "Suspend expired hosting after, in days", default="7", validators=[_at_most(10)],
+        description="Days after a hosting plan's expiry before it is suspended (0-90).")
+    hosting_terminate_days = DaysField(
+        "Terminate expired hosting after, in days", default="30", validators=[_at_most(10)],
+        description="Days after a hosting plan's expiry before it is terminated (1-365, not "
+                    "before its suspension).")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -75,6 +75,12 @@ class SellerSettings(PartnerOwned, Model):
     vat_rate: Mapped[str] = mapped_column(String(6), default="23")
     language: Mapped[str] = mapped_column(String(2), default="pl")  # of documents: "pl" or "en"
     renewal_lead_days: Mapped[int] = mapped_column(default=30)
+    # After the expiry date (billing.renewals): a gTLD domain stays in its grace state this many
+    # days (inside the registry's 45-day auto-renew grace), then is terminated; a hosting plan is
+    # suspended after `hosting_suspend_days` and terminated after `hosting_terminate_days`.
+    grace_days: Mapped[int] = mapped_column(default=30, server_default="30")
+    hosting_suspend_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    hosting_terminate_days: Mapped[int] = mapped_column(default=30, server_default="30")
     invoice_note: Mapped[str] = mapped_column(String(500), default="")
     # The partner's Stripe connected account (acct_…), once onboarding through an Account Link
     # started; online payment is offered when Stripe says it may take charges.
@@ -144,6 +150,25 @@ class Service(PartnerOwned, Model):
     last_error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     activated_at: Mapped[datetime | None]
+
+
+# What `flask renewals` does once per service term (the expiry it renews): the renewal proforma,
+# the reminders 14, 7 and 1 days before the expiry and 3 days after it.
+RENEWAL_NOTICE_KINDS = ("proforma", "remind-14", "remind-7", "remind-1", "expired+3")
+
+
+class RenewalNotice(PartnerOwned, Model):
+    """One thing `flask renewals` did for one term of a service. The row is its claim: it is
+    inserted with `ON CONFLICT DO NOTHING` in the transaction that does the work, so runs that
+    overlap never issue a proforma or send a reminder twice."""
+
+    __table_args__ = (UniqueConstraint("service_id", "expires_at", "kind"),)
+
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id", ondelete="CASCADE"))
+    expires_at: Mapped[datetime]  # the term: the expiry it renews
+    kind: Mapped[str] = mapped_column(String(10))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 DOCUMENT_KINDS = {"proforma": "PF", "invoice": "FV", "credit_note": "KOR"}

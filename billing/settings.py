@@ -21,12 +21,18 @@ from billing.models import SellerSettings
 from billing.profiles import check_postal_code, check_tax_id, countries
 from billing.text import PRINTABLE, one_line
 from storefront.db import db
-from storefront.numbers import decimal_number
+from storefront.i18n import gettext as _
+from storefront.numbers import decimal_number, whole_number
 from storefront.services.errors import InvalidInput
 from storefront.tenancy import Tenant
 
 LANGUAGES = {"pl": "Polish", "en": "English"}
 LEAD_DAYS = (1, 120)
+# Days after a domain's or hosting plan's expiry (billing.renewals): a gTLD's grace ends inside
+# the registry's 45-day auto-renew grace; a hosting plan is suspended, then terminated.
+GRACE_DAYS = (0, 45)
+HOSTING_SUSPEND_DAYS = (0, 90)
+HOSTING_TERMINATE_DAYS = (1, 365)
 DEFAULT_VAT_RATE = "23"
 _NOTE_PRINTABLE = re.compile(r"^[^\x00-\x09\x0b\x0c\x0e-\x1f\x7f]*$")  # line breaks allowed
 LIMITS = {"name": 200, "street": 200, "postal_code": 20, "city": 100, "tax_id": 40,
@@ -51,6 +57,10 @@ class SellerFields:
     language: str = "pl"
     renewal_lead_days: int | None = 30
     invoice_note: str = ""
+    # Whole numbers, or the text the form read (checked by clean_fields).
+    grace_days: int | str | None = 30
+    hosting_suspend_days: int | str | None = 7
+    hosting_terminate_days: int | str | None = 30
 
 
 def seller_settings(partner: Tenant) -> SellerSettings | None:
@@ -120,6 +130,7 @@ def clean_fields(given: SellerFields) -> SellerFields:
         language=language,
         renewal_lead_days=_lead_days(given.renewal_lead_days),
         invoice_note=_note(given.invoice_note),
+        **_cut_offs(given),
     )
 
 
@@ -156,6 +167,36 @@ def _lead_days(days: int | None) -> int:
     if days is None or not low <= days <= high:
         raise InvalidInput(f"Send proformas between {low} and {high} days before a renewal.",
                            "renewal_lead_days")
+    return days
+
+
+def _cut_offs(given: SellerFields) -> dict[str, int]:
+    """The days after an expiry before a domain's grace ends and a hosting plan is suspended and
+    terminated: whole numbers in their ranges, the suspension not after the termination."""
+    grace = _days(given.grace_days, GRACE_DAYS, "grace_days", _(
+        "A domain's grace after its expiry is between %(low)d and %(high)d days (the registry "
+        "keeps an expired domain renewable for 45 days at most).",
+        low=GRACE_DAYS[0], high=GRACE_DAYS[1]))
+    suspend = _days(given.hosting_suspend_days, HOSTING_SUSPEND_DAYS, "hosting_suspend_days", _(
+        "Suspend an expired hosting plan between %(low)d and %(high)d days after its expiry.",
+        low=HOSTING_SUSPEND_DAYS[0], high=HOSTING_SUSPEND_DAYS[1]))
+    terminate = _days(given.hosting_terminate_days, HOSTING_TERMINATE_DAYS,
+                      "hosting_terminate_days", _(
+                          "Terminate an expired hosting plan between %(low)d and %(high)d days "
+                          "after its expiry.",
+                          low=HOSTING_TERMINATE_DAYS[0], high=HOSTING_TERMINATE_DAYS[1]))
+    if terminate < suspend:
+        raise InvalidInput(_("A hosting plan is terminated after it is suspended: give at least "
+                             "%(days)d days.", days=suspend), "hosting_terminate_days")
+    return {"grace_days": grace, "hosting_suspend_days": suspend,
+            "hosting_terminate_days": terminate}
+
+
+def _days(raw: int | str | None, limits: tuple[int, int], field: str, message: str) -> int:
+    days = raw if isinstance(raw, int) else whole_number(raw, signed=True)
+    low, high = limits
+    if days is None or not low <= days <= high:
+        raise InvalidInput(message, field)
     return days
 
 

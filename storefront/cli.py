@@ -220,10 +220,21 @@ def run_jobs(loop: bool, limit: int) -> None:
             time.sleep(JOB_POLL_SECONDS)
 
 
+@click.command("renewals")
+@with_appcontext
+@click.option("--batch", default=1000, show_default=True, help="Services read at a time.")
+def renewals(batch: int) -> None:
+    """Renewal proformas, reminders and expiry moves for every partner; cron runs it daily.
+    Overlapping runs never issue or send anything twice."""
+    from billing import renewals as service
+
+    click.echo(service.run(batch=batch).line())
+
+
 def init_app(app: Flask) -> None:
     for command in (
         init_db, render_pages, demo, create_platform_admin, create_partner, add_domain, import_tlds,
         suspend_partner, reactivate_partner, list_partners, deactivate_user, reactivate_user,
-        run_jobs,
+        run_jobs, renewals,
     ):
         app.cli.add_command(command)
