@@ -1,7 +1,7 @@
 """renewal notices, grace and hosting cut-offs
 
 Revision ID: 9c063821125e
-Revises: 58d154c4bb32
+Revises: a2cfa185ff7c
 Create Date: 2026-12-02 17:28:39.610847
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9c063821125e'
-down_revision = '58d154c4bb32'
+down_revision = 'a2cfa185ff7c'
 branch_labels = None
 depends_on = None
 
