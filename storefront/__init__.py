@@ -52,6 +52,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from billing import document_views
     from billing.account import bp as billing_account_bp
+    from billing.domain_views import bp as billing_domains_bp
     from billing.panel import bp as billing_panel_bp
     from billing.pricing_panel import bp as billing_pricing_bp
     from billing.stripe_views import connect_bp as stripe_connect_bp
@@ -81,6 +82,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["csrf"].exempt("storefront.site.cart.import_cart")  # checks Origin or token
     app.register_blueprint(account_bp)
     app.register_blueprint(billing_account_bp)
+    app.register_blueprint(billing_domains_bp)
     document_views.init_app(app)  # the documents' PDFs and sending, panel and account
     app.register_blueprint(cart_bp)
     app.register_blueprint(site_bp)

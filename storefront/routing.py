@@ -20,7 +20,7 @@ from storefront.tenancy import Site, enter_tenant, partner_url, resolve_host
 PLATFORM_ONLY = {"platform", "panel", "cms_panel", "billing_panel", "billing_pricing", "admin",
                  "stripe_connect", "stripe_webhook", "billing_panel_documents"}
 STOREFRONT_ONLY = {"site", "frames", "account", "billing_account", "cart",
-                   "billing_account_documents"}
+                   "billing_account_documents", "billing_domains"}
 SERVED_ON_EVERY_PARTNER_HOST = {"frames", "site.asset", "site.palette", "frames_static",
                                 "favicon"}
 PLATFORM_FAVICON = ROOT / "storefront" / "static" / "favicon.ico"

@@ -1,9 +1,11 @@
 """A small EPP registry over TLS for the tests (RFC 5730-5734 framing: a 4-byte length, then XML).
 
-It speaks greeting, login, hello, domain check/create/renew/transfer/info, contact create and
-logout, keeps its domains in memory, and counts every command it receives (`commands["check"]`),
-so a test can assert how many round trips a piece of code took. `check_delay` makes it sleep
-before answering a check (a registry that hangs); `stop()` interrupts that sleep.
+It speaks greeting, login, hello, domain check/create/renew/transfer/info/update (nameservers as
+host objects: `<domain:hostObj>`), host check/create, contact create and logout, and keeps its
+domains and hosts in memory (`updates` lists each domain:update as (name, added, removed)). It
+counts every command it receives (`commands["check"]`), so a test can assert how many round trips
+a piece of code took. `check_delay` makes it sleep before answering a check (a registry that
+hangs); `stop()` interrupts that sleep.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from xml.sax.saxutils import escape, quoteattr
 EPP = "urn:ietf:params:xml:ns:epp-1.0"
 DOMAIN = "urn:ietf:params:xml:ns:domain-1.0"
 CONTACT = "urn:ietf:params:xml:ns:contact-1.0"
+HOST = "urn:ietf:params:xml:ns:host-1.0"
 FEE = "urn:ietf:params:xml:ns:epp:fee-1.0"
 
 CLIENT_ID = "storefront1"
@@ -87,9 +90,11 @@ class EppServer:
         self.commands: Counter[str] = Counter()
         self.checked: list[list[str]] = []
         self.contacts: set[str] = set()
+        self.hosts: set[str] = set()
+        self.updates: list[tuple[str, list[str], list[str]]] = []
         self.domains: dict[str, dict[str, object]] = {
             name: {"expires": datetime(2030, 1, 1, tzinfo=UTC), "auth": "their-code1",
-                   "registrant": "other1", "sponsor": "other-registrar"}
+                   "registrant": "other1", "sponsor": "other-registrar", "ns": []}
             for name in taken
         }
         self._stopping = threading.Event()
@@ -222,6 +227,9 @@ class EppServer:
         if name == "logout":
             return _response(1500, "Command completed successfully; ending session", cltrid), True
         obj = next(iter(verb))
+        if name == "check" and obj.tag == f"{{{HOST}}}check":
+            with self._lock:
+                return self._host_check(obj, cltrid), False
         if name == "check":
             names = [el.text or "" for el in obj.findall(f"{{{DOMAIN}}}name")]
             with self._lock:
@@ -231,7 +239,7 @@ class EppServer:
             wants_fees = command.find(f".//{{{FEE}}}check") is not None
             return self._check(names, cltrid, wants_fees), False
         handlers = {"create": self._create, "renew": self._renew, "transfer": self._transfer,
-                    "info": self._info}
+                    "info": self._info, "update": self._update}
         if name not in handlers:
             return _response(2000, "Unknown command", cltrid), False
         with self._lock:
@@ -246,7 +254,7 @@ class EppServer:
             f'<?xml version="1.0" encoding="UTF-8"?><epp xmlns="{EPP}"><greeting>'
             f"<svID>Storefront test registry</svID><svDate>{_stamp(datetime.now(UTC))}</svDate>"
             f"<svcMenu><version>1.0</version><lang>en</lang><objURI>{DOMAIN}</objURI>"
-            f"<objURI>{CONTACT}</objURI><svcExtension><extURI>{FEE}</extURI></svcExtension>"
+            f"<objURI>{CONTACT}</objURI><objURI>{HOST}</objURI><svcExtension><extURI>{FEE}</extURI></svcExtension>"
             "</svcMenu></greeting></epp>"
         )
 
@@ -273,7 +281,22 @@ class EppServer:
                          f"</fee:currency>{fee_rows}</fee:chkData></extension>")
         return _response(1000, "Command completed successfully", cltrid, res_data, extension)
 
+    def _host_check(self, obj: ET.Element, cltrid: str) -> str:
+        names = [el.text or "" for el in obj.findall(f"{{{HOST}}}name")]
+        rows = "".join(
+            f'<host:cd><host:name avail="{0 if name.lower() in self.hosts else 1}">'
+            f"{escape(name)}</host:name></host:cd>" for name in names)
+        return _response(1000, "Command completed successfully", cltrid,
+                         f'<resData><host:chkData xmlns:host="{HOST}">{rows}</host:chkData>'
+                         "</resData>")
+
     def _create(self, verb: ET.Element, obj: ET.Element, cltrid: str) -> str:
+        if obj.tag == f"{{{HOST}}}create":
+            host = obj.findtext(f"{{{HOST}}}name", "").lower()
+            if host in self.hosts:
+                return _response(2302, "Object exists", cltrid)
+            self.hosts.add(host)
+            return _response(1000, "Command completed successfully", cltrid)
         if obj.tag == f"{{{CONTACT}}}create":
             handle = obj.findtext(f"{{{CONTACT}}}id", "")
             if handle in self.contacts:
@@ -290,7 +313,7 @@ class EppServer:
         now = datetime.now(UTC).replace(microsecond=0)
         expires = now.replace(year=now.year + years)
         self.domains[name] = {"expires": expires, "registrant": registrant, "sponsor": CLIENT_ID,
-                              "auth": obj.findtext(f".//{{{DOMAIN}}}pw", "")}
+                              "auth": obj.findtext(f".//{{{DOMAIN}}}pw", ""), "ns": []}
         return _response(1000, "Command completed successfully", cltrid, _res(
             "creData", f"<domain:name>{name}</domain:name><domain:crDate>{_stamp(now)}"
             f"</domain:crDate><domain:exDate>{_stamp(expires)}</domain:exDate>"))
@@ -326,18 +349,49 @@ class EppServer:
             f"</domain:reDate><domain:acID>{domain['sponsor']}</domain:acID>"
             f"<domain:acDate>{now}</domain:acDate>"))
 
-    def _info(self, verb: ET.Element, obj: ET.Element, cltrid: str) -> str:
+    def _update(self, verb: ET.Element, obj: ET.Element, cltrid: str) -> str:
+        """Nameserver changes only (RFC 5731 add/rem of hostObj); anything else is refused."""
         name = obj.findtext(f"{{{DOMAIN}}}name", "").lower()
+        domain = self.domains.get(name)
+        if domain is None or domain["sponsor"] != CLIENT_ID:
+            return _response(2303, "Object does not exist", cltrid)
+        if obj.find(f"{{{DOMAIN}}}chg") is not None:
+            return _response(2102, "Unimplemented option", cltrid)
+        add, rem = ([(el.text or "").lower()
+                     for el in obj.findall(f"{{{DOMAIN}}}{block}//{{{DOMAIN}}}hostObj")]
+                    for block in ("add", "rem"))
+        if not add and not rem:
+            return _response(2003, "Required parameter missing", cltrid)
+        current: list[str] = list(domain["ns"])  # type: ignore[call-overload]
+        if any(host not in self.hosts for host in add):
+            return _response(2303, "Object does not exist: host", cltrid)
+        if any(host in current for host in add) or any(host not in current for host in rem):
+            return _response(2306, "Parameter value policy error", cltrid)
+        after = [host for host in current if host not in rem] + add
+        if len(after) > 13:
+            return _response(2306, "Parameter value policy error", cltrid)
+        domain["ns"] = after
+        self.updates.append((name, add, rem))
+        return _response(1000, "Command completed successfully", cltrid)
+
+    def _info(self, verb: ET.Element, obj: ET.Element, cltrid: str) -> str:
+        name_el = obj.find(f"{{{DOMAIN}}}name")
+        name = (name_el.text or "").lower() if name_el is not None else ""
+        hosts = name_el.get("hosts", "all") if name_el is not None else "all"
         domain = self.domains.get(name)
         if domain is None:
             return _response(2303, "Object does not exist", cltrid)
         ours = domain["sponsor"] == CLIENT_ID
         auth = (f"<domain:authInfo><domain:pw>{escape(str(domain['auth']))}</domain:pw>"
                 "</domain:authInfo>") if ours else ""
+        delegated: list[str] = list(domain["ns"])  # type: ignore[call-overload]
+        ns = ("<domain:ns>" + "".join(f"<domain:hostObj>{escape(host)}</domain:hostObj>"
+                                      for host in delegated) + "</domain:ns>"
+              if delegated and hosts in ("all", "del") else "")
         return _response(1000, "Command completed successfully", cltrid, _res(
             "infData", f"<domain:name>{name}</domain:name><domain:roid>D{abs(hash(name))}-TEST"
             f'</domain:roid><domain:status s="ok"/><domain:registrant>{domain["registrant"]}'
-            f"</domain:registrant><domain:clID>{domain['sponsor']}</domain:clID>"
+            f"</domain:registrant>{ns}<domain:clID>{domain['sponsor']}</domain:clID>"
             f"<domain:exDate>{_stamp(domain['expires'])}</domain:exDate>{auth}"))
 
 

@@ -77,6 +77,8 @@ class DomainRecord:
     statuses: tuple[str, ...] = ()
     transfer_status: str | None = None
     registrant_handle: str | None = None
+    #: The delegation (host names, lower case, no trailing dot); empty: none or not told.
+    nameservers: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -118,6 +120,11 @@ class RegistrarBackend(Protocol):
     def transfer(self, name: str, auth_code: str) -> DomainRecord: ...
 
     def info(self, name: str) -> DomainRecord: ...
+
+    def set_nameservers(self, name: str, hosts: list[str]) -> DomainRecord:
+        """Delegate `name` to exactly `hosts` (already valid host names: lower case, ASCII, no
+        trailing dot); the record returned carries the nameservers the registry now holds."""
+        ...
 
     def close(self) -> None: ...
 

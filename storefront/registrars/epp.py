@@ -134,12 +134,31 @@ class EppBackend:
 
     def info(self, name: str) -> DomainRecord:
         name = normalise_name(name)
-        response = self._run(lambda client: client.domain.info(name, hosts="none"), retry=True)
-        return DomainRecord(
-            name=name, expires_at=_parse_date(response.expiry_date()),
-            auth_code=response.auth_info(), statuses=tuple(response.statuses()),
-            registrant_handle=response.registrant(),
-        )
+        response = self._run(lambda client: client.domain.info(name, hosts="del"), retry=True)
+        return _info_record(name, response)
+
+    def set_nameservers(self, name: str, hosts: list[str]) -> DomainRecord:
+        """One domain:update that adds the hosts the registry lacks and removes the ones not
+        wanted (read with domain:info first); no update at all when nothing differs. A registry
+        of host objects (host-1.0 in its greeting) gets each new host outside this domain created
+        first; a new host inside it would need glue addresses, which are not asked for here."""
+        name = normalise_name(name)
+        wanted = list(dict.fromkeys(normalise_name(host) for host in hosts))
+
+        def update(client: Client) -> DomainRecord:
+            before = client.domain.info(name, hosts="del")
+            current = before.nameservers()
+            add = [host for host in wanted if host not in current]
+            remove = [host for host in current if host not in wanted]
+            if not add and not remove:
+                return _info_record(name, before)
+            if add and epp_namespaces.HOST in _advertised_objects(client):
+                _create_missing_hosts(client, name, add)
+            client.domain.update(name, add={"ns": add} if add else None,
+                                 remove={"ns": remove} if remove else None)
+            return _info_record(name, client.domain.info(name, hosts="del"))
+
+        return self._run(update, retry=False)
 
     def close(self) -> None:
         """Log out and drop the session (it is reopened on the next command)."""
@@ -251,6 +270,33 @@ def _read_check(response: Response, names: list[str]) -> dict[str, Availability]
         else:
             answers[name] = Availability.available()
     return answers
+
+
+def _info_record(name: str, response: Response) -> DomainRecord:
+    return DomainRecord(
+        name=name, expires_at=_parse_date(response.expiry_date()),
+        auth_code=response.auth_info(), statuses=tuple(response.statuses()),
+        registrant_handle=response.registrant(),
+        nameservers=tuple(host.rstrip(".") for host in response.nameservers()),
+    )
+
+
+def _create_missing_hosts(client: Client, name: str, hosts: list[str]) -> None:
+    """Creates the host objects a delegation needs that the registry does not hold yet."""
+    existing = client.host.check(hosts)
+    for host in hosts:
+        if existing.is_available(host) is not True:
+            continue  # held already (or not answered: the update then says what is wrong)
+        if host == name or host.endswith("." + name):
+            raise RegistrarError(
+                f"{host} is inside {name}: it needs glue addresses, so create it at the registry "
+                "first")
+        client.host.create(host)
+
+
+def _advertised_objects(client: Client) -> list[str]:
+    greeting = client.greeting
+    return greeting.service_obj_uris() if greeting is not None else []
 
 
 def _advertised_extensions(client: Client) -> list[str]:

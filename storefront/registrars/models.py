@@ -20,4 +20,6 @@ class SandboxRegistration(Model):
     expires_at: Mapped[datetime]
     auth_code: Mapped[str] = mapped_column(String(32))
     registrant_email: Mapped[str] = mapped_column(String(254), default="")
+    # The delegation, space-separated; empty: the sandbox's defaults (none).
+    nameservers: Mapped[str] = mapped_column(String(1100), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -34,6 +34,7 @@ from storefront.registrars.base import (
     DomainNotFound,
     DomainRecord,
     Registrant,
+    RegistrarError,
     RegistrarUnavailable,
     normalise_name,
 )
@@ -148,6 +149,23 @@ class SandboxBackend:
         expires = datetime(2027, 1, 1) + timedelta(days=_digest(name) % 365)
         return DomainRecord(name=name, expires_at=expires, statuses=("ok",))
 
+    def set_nameservers(self, name: str, hosts: list[str]) -> DomainRecord:
+        """Stores the delegation of a name registered here; any other name is not ours to change.
+        A host whose first label is "refused" (ns1.refused.example) is refused, as a registry
+        refuses a host it cannot resolve: tests and demos rely on it."""
+        name = normalise_name(name)
+        hosts = [normalise_name(host) for host in hosts]
+        self._round_trip()
+        row = self._find(name)
+        if row is None:
+            raise DomainNotFound(f"{name} is not registered here")
+        refused = [host for host in hosts if "refused" in host.split(".")[:2]]
+        if refused:
+            raise RegistrarError(f"{name}: the registry refused the nameserver {refused[0]}")
+        row.nameservers = " ".join(dict.fromkeys(hosts))
+        db.session.flush()
+        return _record(row)
+
     def close(self) -> None:
         """Nothing to release: the sandbox holds no connection."""
 
@@ -203,7 +221,8 @@ class SandboxBackend:
 
 def _record(row: SandboxRegistration, transfer_status: str | None = None) -> DomainRecord:
     return DomainRecord(name=row.name, expires_at=row.expires_at, auth_code=row.auth_code,
-                        statuses=("ok",), transfer_status=transfer_status)
+                        statuses=("ok",), transfer_status=transfer_status,
+                        nameservers=tuple((row.nameservers or "").split()))
 
 
 def _digest(name: str) -> int:
