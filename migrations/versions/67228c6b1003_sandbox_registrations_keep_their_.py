@@ -1,7 +1,7 @@
 """sandbox registrations keep their nameservers
 
 Revision ID: 67228c6b1003
-Revises: 58d154c4bb32
+Revises: 9c063821125e
 Create Date: 2026-12-02 17:40:12.035463
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '67228c6b1003'
-down_revision = '58d154c4bb32'
+down_revision = '9c063821125e'
 branch_labels = None
 depends_on = None
 
