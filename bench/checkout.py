@@ -77,8 +77,8 @@ def report(result: dict) -> list[str]:
             f"webhook p50 **{webhook['p50']:.0f} ms**, p99 **{webhook['p99']:.0f} ms**; "
             f"pay-online p50 {result['pay_online']['p50']:.0f} ms, "
             f"p99 {result['pay_online']['p99']:.0f} ms",
-            f"- responses other than 2xx/3xx: **{result['errors']}** (target 0); jobs run "
-            f"in {result['jobs_seconds']:.2f} s",
+            f"- afterwards the {BUYERS} provisioning jobs ran in one process in "
+            f"{result.get('jobs_seconds', 0):.2f} s",
         ]
     lines += [f"- {'met' if ok else '**FAILED**'}: {name}" for name, ok in result["checks"]]
     failed = not result["checks"] or not all(ok for _, ok in result["checks"])
@@ -132,8 +132,8 @@ def seed(database_url: str, stripe_account: str) -> None:
             bank_account="PL61109010140000071219812874", bank_name="Santander", vat_rate="23",
             language="pl"))
         balance.credit(partner, Money(10_000_000, "PLN"), "bench top-up", None)
-        seller = db.session.scalar(select(SellerSettings).where(
-            SellerSettings.partner_id == partner.id))
+        seller = db.session.scalars(select(SellerSettings).where(
+            SellerSettings.partner_id == partner.id)).one()
         seller.stripe_account_id, seller.stripe_charges_enabled = stripe_account, True
         password_hash = hash_password(PASSWORD)  # one hash for all: argon2 is slow on purpose
         for n in range(1, BUYERS + 1):
@@ -276,7 +276,7 @@ def check(database_url: str, result: dict) -> list[tuple[str, bool]]:
         paid = [p for p in proformas if p.status == "paid"]
         checks.append((f"{len(paid)} of {len(proformas)} proformas paid (target {BUYERS} of "
                        f"{BUYERS})", len(paid) == len(proformas) == BUYERS))
-        sources = [i.source_id for i in invoices]
+        sources = [i.source_id or 0 for i in invoices]
         one_each = (sorted(sources) == sorted(p.id for p in proformas)
                     and all(p.invoice_id in {i.id for i in invoices} for p in proformas))
         checks.append((f"{len(invoices)} invoices, exactly one per proforma", one_each))
@@ -290,7 +290,7 @@ def check(database_url: str, result: dict) -> list[tuple[str, bool]]:
                        f"(got {len(set(sequence))} distinct, highest "
                        f"{max(sequence, default=0)})", numbered))
         received = [p for p in payments if p.status == "received"]
-        by_proforma = sorted(p.document_id for p in payments)
+        by_proforma = sorted(p.document_id or 0 for p in payments)
         gross = sum(i.gross_minor for i in invoices)
         checks.append((f"{len(payments)} payments, one per proforma, all received, summing to "
                        f"the invoices' gross ({sum(p.amount_minor for p in payments) / 100:.2f} "
@@ -301,11 +301,12 @@ def check(database_url: str, result: dict) -> list[tuple[str, bool]]:
         lines = db.session.scalar(select(func.count(DocumentLine.id)).where(
             DocumentLine.document_id.in_([p.id for p in proformas])))
         queued = list(db.session.scalars(select(Job)))
-        per_line = sorted(j.payload.get("line_id") for j in queued)
+        per_line = sorted(int(j.payload.get("line_id") or 0) for j in queued)
         checks.append((f"{len(queued)} provisioning jobs for {lines} proforma lines, one per "
                        "line", len(queued) == lines == BUYERS
                        and len(set(per_line)) == len(per_line)))
-        checks.append((f"responses other than 2xx/3xx: {result.get('errors', '?')}"
+        checks.append((f"requests answered other than 2xx/3xx or than expected: "
+                       f"{result.get('errors', '?')}"
                        + (f" ({'; '.join(result['error_list'])})" if result.get("error_list")
                           else ""), result.get("errors") == 0))
         started = time.perf_counter()
