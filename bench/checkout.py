@@ -169,9 +169,14 @@ class Buyer:
     def request(self, method: str, path: str, expect: int, host: str = SHOP, **kwargs):
         headers = {"Host": host, "X-Forwarded-For": self.address, **kwargs.pop("headers", {})}
         started = time.perf_counter()
-        response = self.http.request(method, f"http://127.0.0.1:{self.port}{path}",
-                                     headers=headers, allow_redirects=False, timeout=60,
-                                     **kwargs)
+        try:
+            response = self.http.request(method, f"http://127.0.0.1:{self.port}{path}",
+                                         headers=headers, allow_redirects=False, timeout=60,
+                                         **kwargs)
+        except OSError as error:  # requests' ConnectionError and Timeout among them
+            self.errors.append(f"buyer {self.n}: {method} {path}: {type(error).__name__}: "
+                               f"{error}")
+            raise Failed(self.errors[-1]) from error
         elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != expect:
             self.errors.append(f"buyer {self.n}: {method} {path} answered "
@@ -199,6 +204,10 @@ class Buyer:
     def buy(self) -> None:
         from tests.stripe_server import WEBHOOK_SECRET, sign
 
+        # Waiting for the others, the kept-alive connection idled past gunicorn's keep-alive (2 s)
+        # and may be closing just as a request goes out on it: a browser would retry, requests
+        # does not for a POST. Start on a new connection instead (the cookies stay).
+        self.http.close()
         done, self.times["checkout"] = self.request(
             "POST", "/cart/checkout", 303, data={"csrf_token": self.token})
         found = _PROFORMA.search(done.headers["Location"])
