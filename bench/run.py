@@ -8,6 +8,8 @@ the same settings (bench/serve.py), loaded by wrk from this machine:
 - storefront home where every request names a random host p1..p10000.localhost (bench/cold.py,
   bench/random_hosts.lua), with empty caches, on SQLite and then on a throwaway PostgreSQL
   cluster (tests/pg_cluster.py); the workers' resident memory is read after it;
+- fifty concurrent checkouts paid online, each followed by its webhook, on PostgreSQL
+  (bench/checkout.py: timings printed; an error or a broken invariant fails the exit status);
 - domain search (bench/search.py);
 - printing a 5-line VAT invoice as a PDF (bench/pdf.py: its p99 target is printed, not in the
   exit status);
@@ -38,7 +40,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import cold, pdf, renewals, search, serve  # noqa: E402  (needs ROOT on the path)
+from bench import checkout, cold, pdf, renewals, search, serve  # noqa: E402  (needs ROOT on the path)
 from bench.seed import seed  # noqa: E402
 
 RANDOM_RATIO, RANDOM_P99_MS, RSS_MB, ONE_HOST_RATIO, SCALE_RATIO = 0.30, 100.0, 200.0, 0.60, 0.90
@@ -65,6 +67,8 @@ def main() -> int:
         pg = cold.postgres(work, env) if os.environ.get("BENCH_POSTGRES") != "0" else None
         if pg:
             runs.append(pg)
+        checkout_lines = checkout.run(env) if os.environ.get("BENCH_POSTGRES") != "0" else []
+        print("\n".join(checkout_lines), flush=True)
         search_lines = search.run(work, lambda extra: serve.serve("wsgi:app", {**env, **extra}),
                                   float(serve.DURATION))
         print("\n".join(search_lines), flush=True)
@@ -76,7 +80,10 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     lines, failed = report(runs, pg, search_lines, load_before)
-    lines += ["", *pdf_lines, "", *renewal_lines]
+    if checkout_lines and checkout_lines[-1] != checkout.CHECKOUT_MET:
+        failed.append("checkout invariants")
+        lines.append("Targets failed: checkout invariants (below)")
+    lines += ["", *checkout_lines, "", *pdf_lines, "", *renewal_lines]
     print("\n".join(lines))
     results_dir = ROOT / "bench" / "results"
     results_dir.mkdir(exist_ok=True)
