@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList, ColumnClause
 from sqlalchemy.sql.operators import and_, eq, in_op
 
+from billing.models import RenewalNotice
 from storefront.db import db
 from storefront.models import (
     Ad,
@@ -106,7 +107,8 @@ PLATFORM_WIDE = frozenset({Product, ProductTerm})
 FEEDS_NOTHING = frozenset({
     Asset, BalanceEntry, BillingProfile, DiscountCode, DiscountUse, Document, DocumentCounter,
     DocumentLine, Invitation, Job, Membership, OutboxMessage, Payment, RateLimitCounter,
-    ResellerApplication, SandboxRegistration, SellerSettings, Service, StaffToken, StripeEvent,
+    RenewalNotice, ResellerApplication, SandboxRegistration, SellerSettings, Service, StaffToken,
+    StripeEvent,
     Subscriber, SubscriberPriceGroup, SubscriberToken, User,
 })
 _KIND_OF_TABLE = {model.__table__.name: kind for model, kind in FEEDS.items()}
