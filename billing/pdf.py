@@ -20,6 +20,7 @@ import flask_babel
 from babel import Locale
 from babel.numbers import format_decimal
 from flask import render_template
+from PIL import ImageFile
 from weasyprint import HTML  # type: ignore[import-untyped]
 from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
@@ -27,6 +28,11 @@ from billing.models import Document
 from billing.settings import grouped_iban
 from storefront.i18n import N_
 from storefront.money import Money
+
+# Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, after which a damaged
+# logo upload would be accepted (storefront/services/assets.py refuses incomplete images). Our
+# documents embed no images, so Pillow's strict default is put back.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 MARKS = {"original": N_("ORIGINAL"), "copy": N_("COPY"), "duplicate": N_("DUPLICATE")}
 REVERSE_CHARGE_RATE = "np"

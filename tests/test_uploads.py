@@ -226,3 +226,12 @@ def test_the_same_image_for_two_partners_is_two_rows(client, two_partners, login
     login(client, two_partners["globex_owner"])
     upload(client, "logo", data, "l.png", slug="globex")
     assert asset_count() == 2
+
+
+def test_printing_documents_does_not_make_damaged_images_acceptable(acme_admin):
+    """WeasyPrint (invoice PDFs) turns on Pillow's tolerance of truncated images when imported."""
+    import billing.pdf  # noqa: F401 - what a worker that printed an invoice has imported
+
+    data, filename, content_type, message = BAD_UPLOADS["truncated"]
+    response = upload(acme_admin, "logo", data, filename, content_type)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
